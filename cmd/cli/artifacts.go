@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/runner"
+)
+
+// masker replaces every secret with asterisks; artifacts pass through it so
+// a password that reached compiled SQL or an error message is never written.
+type masker []string
+
+func (m masker) mask(s string) string {
+	for _, sec := range m {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "****")
+		}
+	}
+	return s
+}
+
+func writeFile(path string, data []byte, secrets []string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	data = []byte(masker(secrets).mask(string(data)))
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func writeManifest(targetDir string, m *compiler.Manifest, secrets []string) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(targetDir, "manifest.json"), b, secrets)
+}
+
+// compiledPath is where a node's compiled SQL goes, as dbt lays it out:
+// target/compiled/<project>/<file path>, tests under their schema file.
+func compiledPath(targetDir string, n *compiler.Node) string {
+	return filepath.Join(targetDir, "compiled", n.PackageName, nodeSQLPath(n))
+}
+
+func nodeSQLPath(n *compiler.Node) string {
+	if n.ResourceType == compiler.Test && n.TestMetadata != nil {
+		return filepath.Join(filepath.FromSlash(n.Path), n.Name+".sql")
+	}
+	if n.ResourceType == compiler.Seed {
+		return filepath.FromSlash(strings.TrimSuffix(n.Path, ".csv") + ".sql")
+	}
+	return filepath.FromSlash(n.Path)
+}
+
+func writeCompiled(targetDir string, m *compiler.Manifest, sel map[string]bool, secrets []string) error {
+	for id := range sel {
+		n, ok := m.Nodes[id]
+		if !ok || n.CompiledSQL == "" {
+			continue
+		}
+		if err := writeFile(compiledPath(targetDir, n), []byte(n.CompiledSQL+"\n"), secrets); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeExecuted(targetDir string, results []*runner.Result, secrets []string) error {
+	for _, r := range results {
+		if len(r.Statements) == 0 {
+			continue
+		}
+		p := filepath.Join(targetDir, "run", r.Node.PackageName, nodeSQLPath(r.Node))
+		if err := writeFile(p, []byte(strings.Join(r.Statements, ";\n\n")+";\n"), secrets); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type runResults struct {
+	Metadata    map[string]any   `json:"metadata"`
+	Results     []*runner.Result `json:"results"`
+	ElapsedTime float64          `json:"elapsed_time"`
+	Args        map[string]any   `json:"args"`
+}
+
+func writeRunResults(targetDir string, results []*runner.Result, elapsed time.Duration, args []string, secrets []string) error {
+	if results == nil {
+		results = []*runner.Result{}
+	}
+	rr := runResults{
+		Metadata: map[string]any{
+			"dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json",
+			"kiln_version":       compiler.Version,
+			"generated_at":       time.Now().UTC().Format(time.RFC3339Nano),
+		},
+		Results:     results,
+		ElapsedTime: elapsed.Seconds(),
+		Args:        map[string]any{"invocation": args},
+	}
+	b, err := json.MarshalIndent(rr, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(targetDir, "run_results.json"), b, secrets)
+}

@@ -1,0 +1,666 @@
+package compiler
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler/dag"
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/dialect"
+	"github.com/kiln-build/kiln/compiler/jinja"
+)
+
+// Version is Kiln's version, written into artifacts.
+var Version = "0.1.0-dev"
+
+// Target is the resolved profile output a compile renders for: target.name,
+// target.schema and the adapter type are visible to templates.
+type Target struct {
+	ProfileName string
+	Name        string
+	Type        string // duckdb, snowflake
+	Schema      string
+	Database    string
+	Threads     int
+	// Public holds the non-secret profile fields exposed as target.<key>.
+	Public map[string]any
+}
+
+// Options is everything a compile reads besides the project files.
+type Options struct {
+	// FS is the project directory.
+	FS fs.FS
+	// Target is the profile output to compile for.
+	Target Target
+	// Vars are --vars, overriding the project's vars.
+	Vars map[string]any
+	// Env looks up environment variables for env_var().
+	Env func(string) (string, bool)
+	// Parallelism bounds the render workers (default GOMAXPROCS).
+	Parallelism int
+	// Now stamps the manifest (default time.Now).
+	Now func() time.Time
+	// Project is the already loaded project file, if the caller has it.
+	Project *Project
+}
+
+// compilation is the state of one Compile call.
+type compilation struct {
+	ctx     context.Context
+	opts    Options
+	fsys    fs.FS
+	target  Target
+	dialect dialect.Dialect
+	project *Project
+	env     *jinja.Env
+
+	files   map[string][]byte
+	filesMu sync.Mutex
+
+	diags   diag.Diagnostics
+	diagsMu sync.Mutex
+
+	// models holds every ref-able node (models, seeds, snapshots) by index;
+	// placeholders in rendered SQL are indexes into it.
+	models       []*refable
+	byName       map[string]int
+	modelNames   []string
+	sourceByName map[string]*Node
+	baseGlobals  map[string]any
+
+	manifest *Manifest
+}
+
+// refable is a node that ref() can name, with what its render recorded.
+type refable struct {
+	node     *Node
+	tmpl     *jinja.Template
+	rendered string // SQL with placeholders
+	incr     string // incremental variant, with is_incremental() true
+	call     renderCall
+	yamlCfg  map[string]any
+}
+
+// Compile loads the project in opts.FS and returns its manifest. All
+// problems found are returned together, sorted; the manifest is nil when any
+// of them is an error.
+func Compile(ctx context.Context, opts Options) (*Manifest, diag.Diagnostics) {
+	if opts.Env == nil {
+		opts.Env = func(string) (string, bool) { return "", false }
+	}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = runtime.GOMAXPROCS(0)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	d, ok := dialect.ForAdapter(opts.Target.Type)
+	if !ok {
+		return nil, diag.Diagnostics{{Summary: fmt.Sprintf("unknown adapter type %q", opts.Target.Type), Hint: "use type: duckdb or type: snowflake in profiles.yml"}}
+	}
+	c := &compilation{
+		ctx: ctx, opts: opts, fsys: opts.FS, target: opts.Target, dialect: d,
+		files:        map[string][]byte{},
+		byName:       map[string]int{},
+		sourceByName: map[string]*Node{},
+		env:          jinja.NewEnv(),
+	}
+	c.run()
+	c.diags.Resolve(c.files)
+	ds := c.diags.Sort()
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	c.manifest.Warnings = ds
+	c.manifest.Files = c.files
+	return c.manifest, ds
+}
+
+func (c *compilation) errorf(pos diag.Pos, hint, format string, args ...any) {
+	c.diagsMu.Lock()
+	c.diags.Errorf(pos, hint, format, args...)
+	c.diagsMu.Unlock()
+}
+
+func (c *compilation) addDiags(ds diag.Diagnostics) {
+	if len(ds) == 0 {
+		return
+	}
+	c.diagsMu.Lock()
+	c.diags = append(c.diags, ds...)
+	c.diagsMu.Unlock()
+}
+
+func (c *compilation) failed() bool {
+	c.diagsMu.Lock()
+	defer c.diagsMu.Unlock()
+	return c.diags.HasErrors()
+}
+
+func (c *compilation) readFile(name string) ([]byte, bool) {
+	b, err := fs.ReadFile(c.fsys, name)
+	if err != nil {
+		c.errorf(diag.Pos{File: name}, "", "cannot read file: %v", err)
+		return nil, false
+	}
+	c.filesMu.Lock()
+	c.files[name] = b
+	c.filesMu.Unlock()
+	return b, true
+}
+
+func (c *compilation) run() {
+	p := c.opts.Project
+	if p == nil {
+		var ds diag.Diagnostics
+		p, ds = LoadProject(c.fsys, c.opts.Env)
+		c.addDiags(ds)
+		if p == nil || ds.HasErrors() {
+			return
+		}
+	}
+	c.readFile(p.File)
+	c.project = p
+	c.manifest = &Manifest{
+		Metadata: Metadata{
+			SchemaVersion: "https://schemas.getdbt.com/dbt/manifest/v12.json",
+			KilnVersion:   Version,
+			GeneratedAt:   c.opts.Now().UTC().Format(time.RFC3339Nano),
+			ProjectName:   p.Name,
+			AdapterType:   c.target.Type,
+			TargetName:    c.target.Name,
+		},
+		Nodes:     map[string]*Node{},
+		Sources:   map[string]*Node{},
+		Exposures: map[string]*Node{},
+		Macros:    map[string]MacroInfo{},
+		Dialect:   c.dialect,
+	}
+	files := c.discover()
+	c.loadMacros(files.macros)
+	props := c.loadProperties(files.properties)
+	c.buildSources(props)
+	c.declareModels(files.models, files.seeds)
+	c.applyProperties(props)
+	if c.failed() {
+		return
+	}
+	c.baseGlobals = c.makeBaseGlobals()
+	c.renderModels()
+	if c.failed() {
+		return
+	}
+	c.finishModels()
+	c.buildTests(props, files.singularTests)
+	c.buildExposures(props)
+	if c.failed() {
+		return
+	}
+	c.link()
+}
+
+// projectFiles is what discover found, by role, each sorted.
+type projectFiles struct {
+	models, seeds, macros, properties, singularTests []string
+}
+
+func (c *compilation) discover() projectFiles {
+	var pf projectFiles
+	walk := func(roots []string, fn func(p string)) {
+		for _, root := range roots {
+			root = path.Clean(root)
+			if _, err := fs.Stat(c.fsys, root); err != nil {
+				continue
+			}
+			_ = fs.WalkDir(c.fsys, root, func(p string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return nil
+				}
+				if d.IsDir() {
+					if p != root && strings.HasPrefix(d.Name(), ".") {
+						return fs.SkipDir
+					}
+					return nil
+				}
+				fn(p)
+				return nil
+			})
+		}
+	}
+	walk(c.project.ModelPaths, func(p string) {
+		switch path.Ext(p) {
+		case ".sql":
+			pf.models = append(pf.models, p)
+		case ".yml", ".yaml":
+			pf.properties = append(pf.properties, p)
+		}
+	})
+	walk(c.project.SeedPaths, func(p string) {
+		switch path.Ext(p) {
+		case ".csv":
+			pf.seeds = append(pf.seeds, p)
+		case ".yml", ".yaml":
+			pf.properties = append(pf.properties, p)
+		}
+	})
+	walk(c.project.MacroPaths, func(p string) {
+		switch path.Ext(p) {
+		case ".sql":
+			pf.macros = append(pf.macros, p)
+		case ".yml", ".yaml":
+			pf.properties = append(pf.properties, p)
+		}
+	})
+	walk(c.project.TestPaths, func(p string) {
+		if path.Ext(p) == ".sql" {
+			pf.singularTests = append(pf.singularTests, p)
+		}
+	})
+	for _, s := range [][]string{pf.models, pf.seeds, pf.macros, pf.properties, pf.singularTests} {
+		sort.Strings(s)
+	}
+	return pf
+}
+
+func (c *compilation) loadMacros(files []string) {
+	for _, f := range files {
+		src, ok := c.readFile(f)
+		if !ok {
+			continue
+		}
+		c.addDiags(c.env.AddMacroFile(f, src))
+	}
+	for _, name := range c.env.Macros() {
+		c.manifest.Macros["macro."+c.project.Name+"."+name] = MacroInfo{Name: name}
+	}
+}
+
+// parallel runs fn(i) for i in [0,n) on the compile's worker count.
+func (c *compilation) parallel(n int, fn func(i int)) {
+	workers := c.opts.Parallelism
+	if workers > n {
+		workers = n
+	}
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// declareModels creates a node for every model and seed file, so that ref()
+// can be checked while templates render.
+func (c *compilation) declareModels(models, seeds []string) {
+	seen := map[string]diag.Pos{}
+	add := func(n *Node) {
+		if prev, dup := seen[n.Name]; dup {
+			c.errorf(n.Pos, fmt.Sprintf("another node named '%s' is declared in %s; rename one of the files", n.Name, prev.File), "duplicate node name '%s'", n.Name)
+			return
+		}
+		seen[n.Name] = n.Pos
+		c.byName[n.Name] = len(c.models)
+		c.models = append(c.models, &refable{node: n})
+		c.modelNames = append(c.modelNames, n.Name)
+	}
+	for _, f := range models {
+		name := strings.TrimSuffix(path.Base(f), ".sql")
+		fqn := c.fqn(f, c.project.ModelPaths)
+		n := &Node{
+			UniqueID: "model." + c.project.Name + "." + name, ResourceType: Model, Name: name,
+			PackageName: c.project.Name, Path: f, FQN: fqn, Pos: diag.Pos{File: f, Line: 1, Col: 1},
+		}
+		add(n)
+	}
+	for _, f := range seeds {
+		name := strings.TrimSuffix(path.Base(f), ".csv")
+		n := &Node{
+			UniqueID: "seed." + c.project.Name + "." + name, ResourceType: Seed, Name: name,
+			PackageName: c.project.Name, Path: f, FQN: c.fqn(f, c.project.SeedPaths), Pos: diag.Pos{File: f, Line: 1, Col: 1},
+		}
+		add(n)
+	}
+}
+
+// fqn is dbt's fully qualified name: project, directories under the
+// resource path, file stem.
+func (c *compilation) fqn(file string, roots []string) []string {
+	rel := file
+	for _, r := range roots {
+		r = path.Clean(r)
+		if strings.HasPrefix(file, r+"/") {
+			rel = strings.TrimPrefix(file, r+"/")
+			break
+		}
+	}
+	parts := strings.Split(rel, "/")
+	last := parts[len(parts)-1]
+	parts[len(parts)-1] = strings.TrimSuffix(last, path.Ext(last))
+	return append([]string{c.project.Name}, parts...)
+}
+
+func (c *compilation) makeBaseGlobals() map[string]any {
+	t := map[string]any{}
+	for k, v := range c.target.Public {
+		t[k] = v
+	}
+	t["name"] = c.target.Name
+	t["target_name"] = c.target.Name
+	t["type"] = c.target.Type
+	t["schema"] = c.target.Schema
+	t["database"] = c.target.Database
+	t["threads"] = c.target.Threads
+	t["profile_name"] = c.target.ProfileName
+	vars := c.project.Vars
+	env := c.opts.Env
+	return map[string]any{
+		"target":  t,
+		"project_name": c.project.Name,
+		"execute": true,
+		"var": func(args ...any) (any, error) {
+			pos, _ := jinja.Args(args)
+			if len(pos) == 0 {
+				return nil, diag.Diagnostic{Summary: "var() needs a variable name", Hint: "write var('start_date', '2024-01-01')"}
+			}
+			name := fmt.Sprint(pos[0])
+			if v, ok := c.opts.Vars[name]; ok {
+				return v, nil
+			}
+			if v, ok := vars[name]; ok {
+				return v, nil
+			}
+			if len(pos) > 1 {
+				return pos[1], nil
+			}
+			return nil, diag.Diagnostic{Summary: fmt.Sprintf("required var '%s' is not set", name), Hint: "set it under vars: in dbt_project.yml, pass --vars '{" + name + ": ...}', or give var() a default"}
+		},
+		"env_var": func(args ...any) (any, error) {
+			pos, _ := jinja.Args(args)
+			if len(pos) == 0 {
+				return nil, diag.Diagnostic{Summary: "env_var() needs a variable name"}
+			}
+			name := fmt.Sprint(pos[0])
+			if v, ok := env(name); ok {
+				return v, nil
+			}
+			if len(pos) > 1 {
+				return pos[1], nil
+			}
+			return nil, diag.Diagnostic{Summary: fmt.Sprintf("environment variable '%s' is not set", name), Hint: "export " + name + "=... before running, or give env_var() a default"}
+		},
+		"run_started_at": c.opts.Now().UTC(),
+	}
+}
+
+// renderModels renders every model template once, in parallel.
+func (c *compilation) renderModels() {
+	c.parallel(len(c.models), func(i int) {
+		r := c.models[i]
+		if r.node.ResourceType != Model {
+			return
+		}
+		src, ok := c.readFile(r.node.Path)
+		if !ok {
+			return
+		}
+		r.node.RawSQL = string(src)
+		r.node.Checksum = checksum(src)
+		tmpl, ds := c.env.Compile(r.node.Path, src)
+		if ds.HasErrors() {
+			c.addDiags(ds)
+			return
+		}
+		r.tmpl = tmpl
+		out, err := tmpl.Execute(c.globals(i, &r.call, false))
+		if err != nil {
+			c.addRenderError(r.node.Path, err)
+			return
+		}
+		r.rendered = out
+	})
+}
+
+func (c *compilation) addRenderError(file string, err error) {
+	switch e := err.(type) {
+	case diag.Diagnostic:
+		if e.Pos.File == "" {
+			e.Pos.File = file
+		}
+		c.addDiags(diag.Diagnostics{e})
+	case diag.Diagnostics:
+		c.addDiags(e)
+	default:
+		c.errorf(diag.Pos{File: file}, "", "%v", err)
+	}
+}
+
+func checksum(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// finishModels merges each model's configuration (project < properties <
+// config() in the file), computes its relation, and substitutes relation
+// placeholders in its SQL.
+func (c *compilation) finishModels() {
+	for _, r := range c.models {
+		n := r.node
+		cfg := c.project.ConfigFor(n.ResourceType, n.FQN)
+		for k, v := range r.yamlCfg {
+			mergeConfig(cfg, k, v)
+		}
+		for k, v := range r.call.config {
+			mergeConfig(cfg, k, v)
+		}
+		normalizeConfig(cfg)
+		n.Config = cfg
+		n.Tags = stringList(cfg["tags"])
+		if n.Tags == nil {
+			n.Tags = []string{}
+		}
+		c.validateConfig(n)
+	}
+	for _, r := range c.models {
+		n := r.node
+		if n.ResourceType == Model && n.Materialized() == "ephemeral" {
+			continue
+		}
+		rel := c.relationFor(n)
+		n.Relation = &rel
+		n.RelationName = c.dialect.Render(rel)
+	}
+	for i, r := range c.models {
+		n := r.node
+		if n.ResourceType != Model {
+			continue
+		}
+		n.CompiledSQL = c.withCTEs(i, r.rendered)
+		deps := map[string]bool{}
+		for _, idx := range r.call.refs {
+			deps[c.models[idx].node.UniqueID] = true
+			n.Refs = appendUnique(n.Refs, c.models[idx].node.Name)
+		}
+		for j, s := range r.call.sources {
+			deps[r.call.srcIDs[j]] = true
+			n.SourceRefs = append(n.SourceRefs, s)
+		}
+		n.DependsOn = sortedKeys(deps)
+	}
+}
+
+// withCTEs substitutes placeholders in sql and prepends the ephemeral models
+// it reaches as CTEs, each once, parents before children.
+func (c *compilation) withCTEs(self int, sql string) string {
+	var direct []int
+	body := c.substitute(sql, &direct)
+	if len(direct) == 0 {
+		return body
+	}
+	var order []int
+	seen := map[int]bool{self: true}
+	var visit func(idx int)
+	visit = func(idx int) {
+		if seen[idx] {
+			return
+		}
+		seen[idx] = true
+		var inner []int
+		c.substitute(c.models[idx].rendered, &inner)
+		for _, j := range inner {
+			visit(j)
+		}
+		order = append(order, idx)
+	}
+	for _, idx := range direct {
+		visit(idx)
+	}
+	var b strings.Builder
+	b.WriteString("with ")
+	for k, idx := range order {
+		if k > 0 {
+			b.WriteString(",\n")
+		}
+		b.WriteString(cteName(c.models[idx].node.Name))
+		b.WriteString(" as (\n")
+		b.WriteString(strings.TrimSpace(c.substitute(c.models[idx].rendered, nil)))
+		b.WriteString("\n)")
+	}
+	rest := strings.TrimLeft(body, " \t\r\n")
+	if len(rest) >= 5 && strings.EqualFold(rest[:4], "with") && isSpace(rest[4]) {
+		b.WriteString(",\n")
+		b.WriteString(rest[5:])
+	} else {
+		b.WriteString("\n")
+		b.WriteString(rest)
+	}
+	return b.String()
+}
+
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// link puts every node into the manifest and the graph, orders it and
+// reports a cycle.
+func (c *compilation) link() {
+	m := c.manifest
+	for _, r := range c.models {
+		if r.node.ResourceType == Model && r.node.Materialized() == "ephemeral" {
+			// Ephemeral models are inlined, but stay in the manifest and
+			// graph so lineage and selection see them.
+		}
+		m.Nodes[r.node.UniqueID] = r.node
+	}
+	g := dag.New()
+	all := m.All()
+	for _, n := range all {
+		g.AddNode(n.UniqueID)
+	}
+	for _, n := range all {
+		for _, p := range n.DependsOn {
+			g.AddEdge(p, n.UniqueID)
+		}
+	}
+	if err := g.Freeze(); err != nil {
+		c.errorf(diag.Pos{}, "", "%v", err)
+		return
+	}
+	order, cycle := g.Order()
+	if cycle != nil {
+		c.reportCycle(cycle.Path)
+		return
+	}
+	m.Order = order
+	m.ParentMap = map[string][]string{}
+	m.ChildMap = map[string][]string{}
+	for _, n := range all {
+		p := g.Parents(n.UniqueID)
+		if p == nil {
+			p = []string{}
+		}
+		ch := g.Children(n.UniqueID)
+		if ch == nil {
+			ch = []string{}
+		}
+		m.ParentMap[n.UniqueID] = p
+		m.ChildMap[n.UniqueID] = ch
+	}
+	m.Graph = g
+}
+
+func (c *compilation) reportCycle(path []string) {
+	names := make([]string, 0, len(path)+1)
+	var files []string
+	for _, id := range path {
+		n, _ := c.manifest.Lookup(id)
+		if n == nil {
+			n = c.findNode(id)
+		}
+		if n != nil {
+			names = append(names, n.Name)
+			files = append(files, fmt.Sprintf("%s (%s)", n.Name, n.Path))
+		} else {
+			names = append(names, id)
+		}
+	}
+	names = append(names, names[0])
+	first := c.findNode(path[0])
+	pos := diag.Pos{}
+	if first != nil {
+		pos = first.Pos
+	}
+	c.errorf(pos, "break the cycle by removing one of these refs: "+strings.Join(files, ", "), "dependency cycle: %s", strings.Join(names, " -> "))
+}
+
+func (c *compilation) findNode(id string) *Node {
+	if n, ok := c.manifest.Lookup(id); ok {
+		return n
+	}
+	for _, r := range c.models {
+		if r.node.UniqueID == id {
+			return r.node
+		}
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+// Package dialect holds the SQL text Kiln emits for each warehouse: quoting,
+// DDL for each materialization, seed tables and data-test queries. Every
+// function here is pure (returns strings); executing them is the runner's
+// job.
+package dialect
+
+// Relation names a table or view in a warehouse.
+type Relation struct {
+	Database   string `json:"database,omitempty"`
+	Schema     string `json:"schema"`
+	Identifier string `json:"identifier"`
+}
+
+// Kind is what a relation is in the warehouse.
+type Kind string
+
+const (
+	KindNone  Kind = ""
+	KindTable Kind = "table"
+	KindView  Kind = "view"
+)
+
+// Column is a column name with a SQL type in the dialect's spelling.
+type Column struct {
+	Name string `json:"name"`
+	Type string `json:"data_type"`
+}
+
+// Dialect generates SQL text for one warehouse.
+type Dialect interface {
+	// Name is the adapter name used in profiles and dispatch: "duckdb", "snowflake".
+	Name() string
+	// Quote quotes an identifier when it needs it (reserved word, mixed
+	// case where the warehouse folds case, characters outside [A-Za-z0-9_]),
+	// escaping embedded quotes.
+	Quote(ident string) string
+	// QuoteAlways quotes an identifier unconditionally.
+	QuoteAlways(ident string) string
+	// Literal renders s as a SQL string literal, escaping quotes.
+	Literal(s string) string
+	// Render renders a relation as database.schema.identifier (omitting
+	// empty parts).
+	Render(r Relation) string
+	// CreateSchema is an idempotent CREATE SCHEMA IF NOT EXISTS.
+	CreateSchema(database, schema string) string
+	// ReplaceTable returns the statements that build sql into a table under
+	// a temporary name and swap it in for rel, which currently is of kind
+	// existing. The runner executes them in order inside one transaction
+	// where the warehouse supports transactional DDL.
+	ReplaceTable(rel Relation, sql string, existing Kind) []string
+	// ReplaceView is ReplaceTable for a view.
+	ReplaceView(rel Relation, sql string, existing Kind) []string
+	// Drop drops rel of the given kind if it exists.
+	Drop(rel Relation, kind Kind) string
+	// CreateTable creates an empty table with the given columns (seeds).
+	CreateTable(rel Relation, cols []Column) string
+	// CountRows wraps a query that returns failing rows of a data test into
+	// one returning their count.
+	CountRows(sql string) string
+	// Data-test queries: each returns the rows that violate the test.
+	// where, when not empty, is a SQL predicate that filters the tested
+	// relation first (dbt's `where` test config).
+	TestUnique(rel string, column string, where string) string
+	TestNotNull(rel string, column string, where string) string
+	// AcceptedValues: values are rendered as string literals when quote is
+	// true, as they are otherwise.
+	TestAcceptedValues(rel string, column string, values []string, quote bool, where string) string
+	// Relationships: every non-null column of rel must appear in field of
+	// toRel.
+	TestRelationships(rel, column, toRel, field, where string) string
+}

@@ -1,0 +1,417 @@
+// Package jinja runs the everyday Jinja of dbt projects on pongo2: a Jinja
+// lexer and parser translate each template to pongo2 source in which every
+// construct pongo2 lacks (keyword arguments, literals, filters with Jinja
+// semantics, tests, macros, return()) is a call to one helper function.
+package jinja
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/flosch/pongo2/v6"
+	"github.com/kiln-build/kiln/compiler/diag"
+)
+
+// Env holds the macros of a project. Add macro files first; after that
+// Compile and Execute are safe for concurrent use.
+type Env struct {
+	macros map[string]*Macro
+}
+
+// NewEnv returns an empty environment.
+func NewEnv() *Env {
+	return &Env{macros: make(map[string]*Macro)}
+}
+
+// Macro is a compiled {% macro %}.
+type Macro struct {
+	name     string
+	params   []string
+	pnames   []string
+	defaults []any  // constant defaults, or unsetT{} for defaults computed in the body
+	hasDef   []bool // parallel to params
+	u        *unit
+	pos      diag.Pos
+}
+
+// unit is one pongo2 template with what is needed to report its errors.
+type unit struct {
+	env    *Env
+	file   string
+	src    string // original source of the file
+	tpl    *pongo2.Template
+	segs   []seg
+	out    string
+	locals map[string]*Macro // macros defined in the same model file
+	lines  []int             // lazily built line starts of out, for error mapping
+}
+
+// Template is a compiled model; safe for concurrent Execute.
+type Template struct {
+	u *unit
+}
+
+// AddMacroFile compiles the {% macro %} blocks of a macro file; text
+// outside macros is ignored.
+func (e *Env) AddMacroFile(path string, src []byte) diag.Diagnostics {
+	s := string(src)
+	var ds diag.Diagnostics
+	nodes, err := parseTemplate(s)
+	if err != nil {
+		ds = append(ds, toDiag(path, s, err))
+		return ds
+	}
+	for _, n := range nodes {
+		m, ok := n.(*macroNode)
+		if !ok {
+			continue
+		}
+		mac, err := e.compileMacro(path, s, m, nil)
+		if err != nil {
+			ds = append(ds, toDiag(path, s, err))
+			continue
+		}
+		if prev, dup := e.macros[m.name]; dup {
+			ds.Errorf(mac.pos, "", "macro '%s' is defined twice (also at %s)", m.name, prev.pos.File+":"+strconv.Itoa(prev.pos.Line)+":"+strconv.Itoa(prev.pos.Col))
+			continue
+		}
+		e.macros[m.name] = mac
+	}
+	return ds
+}
+
+// Macros returns the names of the project macros, sorted.
+func (e *Env) Macros() []string {
+	out := make([]string, 0, len(e.macros))
+	for k := range e.macros {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// HasMacro reports whether a project macro of that name exists.
+func (e *Env) HasMacro(name string) bool {
+	_, ok := e.macros[name]
+	return ok
+}
+
+// Compile translates a model and parses it once. Macros defined in the
+// file are local to it.
+func (e *Env) Compile(path string, src []byte) (*Template, diag.Diagnostics) {
+	s := string(src)
+	nodes, err := parseTemplate(s)
+	if err != nil {
+		return nil, diag.Diagnostics{toDiag(path, s, err)}
+	}
+	tr := &translator{}
+	out, segs, err := tr.translateUnit(nodes, true, nil)
+	if err != nil {
+		return nil, diag.Diagnostics{toDiag(path, s, err)}
+	}
+	u := &unit{env: e, file: path, src: s, segs: segs, out: out}
+	var ds diag.Diagnostics
+	if len(tr.macros) > 0 {
+		u.locals = make(map[string]*Macro, len(tr.macros))
+		for _, m := range tr.macros {
+			mac, err := e.compileMacro(path, s, m, u.locals)
+			if err != nil {
+				ds = append(ds, toDiag(path, s, err))
+				continue
+			}
+			u.locals[m.name] = mac
+		}
+	}
+	if err := u.parse(); err != nil {
+		ds = append(ds, *err)
+	}
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	return &Template{u: u}, ds
+}
+
+func (e *Env) compileMacro(path, src string, m *macroNode, locals map[string]*Macro) (*Macro, error) {
+	tr := &translator{}
+	out, segs, err := tr.translateUnit(m.body, false, m)
+	if err != nil {
+		return nil, err
+	}
+	line, col := diag.LineCol([]byte(src), m.p)
+	mac := &Macro{name: m.name, params: m.params, u: &unit{env: e, file: path, src: src, segs: segs, out: out, locals: locals},
+		pos: diag.Pos{File: path, Offset: m.p, Line: line, Col: col}}
+	for i, p := range m.params {
+		mac.pnames = append(mac.pnames, pname(p))
+		var def any
+		has := m.defs[i] != nil
+		if has {
+			if v, ok := constValue(m.defs[i]); ok {
+				def = v
+			} else {
+				def = unsetT{}
+			}
+		}
+		mac.defaults = append(mac.defaults, def)
+		mac.hasDef = append(mac.hasDef, has)
+	}
+	if d := mac.u.parse(); d != nil {
+		return nil, d
+	}
+	return mac, nil
+}
+
+// noLoader satisfies pongo2's loader interface; Kiln templates never load
+// other files through pongo2.
+type noLoader struct{}
+
+func (noLoader) Abs(base, name string) string { return name }
+func (noLoader) Get(path string) (io.Reader, error) {
+	return nil, fmt.Errorf("loading %q is not supported", path)
+}
+
+// parse hands the translated text to pongo2. Each unit gets its own set so
+// that no pongo2 state is shared between goroutines.
+func (u *unit) parse() *diag.Diagnostic {
+	set := pongo2.NewSet("kiln", noLoader{})
+	tpl, err := set.FromString(u.out)
+	if err != nil {
+		d := u.pongoDiag(err)
+		d.Summary = "internal translation error: " + d.Summary
+		return &d
+	}
+	u.tpl = tpl
+	return nil
+}
+
+// retSlot receives the value of return() in a macro body.
+type retSlot struct {
+	set bool
+	v   any
+}
+
+const (
+	keyHelper = "__k"
+	keyUnit   = "__k_u"
+	keyRet    = "__k_r"
+	keyDepth  = "__k_d"
+)
+
+// Execute renders the template with the given globals (ref, config, this,
+// ...). Errors are diag.Diagnostic values positioned in the original file.
+func (t *Template) Execute(globals map[string]any) (string, error) {
+	ctx := make(pongo2.Context, len(globals)+4)
+	for k, v := range globals {
+		ctx[k] = v
+	}
+	ctx[keyHelper] = dispatch
+	ctx[keyUnit] = t.u
+	ctx[keyRet] = &retSlot{}
+	ctx[keyDepth] = 0
+	out, err := t.u.tpl.Execute(ctx)
+	if err != nil {
+		d := t.u.errorDiag(err)
+		return "", d
+	}
+	return out, nil
+}
+
+// invoke runs a macro with the caller's globals plus its bound parameters.
+func (m *Macro) invoke(ctx *pongo2.ExecutionContext, args []any) (any, error) {
+	depth, _ := ctx.Public[keyDepth].(int)
+	if depth > 200 {
+		return nil, fmt.Errorf("macro '%s': maximum recursion depth exceeded", m.name)
+	}
+	c := make(pongo2.Context, len(ctx.Public)+len(m.params)+1)
+	for k, v := range ctx.Public {
+		c[k] = v
+	}
+	slot := &retSlot{}
+	c[keyUnit] = m.u
+	c[keyRet] = slot
+	c[keyDepth] = depth + 1
+	bound := make([]bool, len(m.params))
+	npos := 0
+	for _, a := range args {
+		kw, ok := a.(kwArg)
+		if !ok {
+			if npos >= len(m.params) {
+				return nil, fmt.Errorf("macro '%s' takes %d argument(s) but more were given", m.name, len(m.params))
+			}
+			c[m.pnames[npos]] = a
+			bound[npos] = true
+			npos++
+			continue
+		}
+		i := indexOf(m.params, kw.name)
+		if i < 0 {
+			if kw.name == "caller" {
+				c["caller"] = kw.val
+				continue
+			}
+			return nil, &diag.Diagnostic{Summary: fmt.Sprintf("macro '%s' got an unexpected keyword argument '%s'", m.name, kw.name), Hint: closestHint(kw.name, m.params)}
+		}
+		if bound[i] {
+			return nil, fmt.Errorf("macro '%s' got multiple values for argument '%s'", m.name, kw.name)
+		}
+		c[m.pnames[i]] = kw.val
+		bound[i] = true
+	}
+	for i, ok := range bound {
+		if ok {
+			continue
+		}
+		if !m.hasDef[i] {
+			return nil, fmt.Errorf("macro '%s' is missing required argument '%s'", m.name, m.params[i])
+		}
+		d := m.defaults[i]
+		if l, ok := d.(*List); ok { // defaults must not be shared between calls
+			d = &List{V: append([]any(nil), l.V...)}
+		}
+		c[m.pnames[i]] = d
+	}
+	out, err := m.u.tpl.Execute(c)
+	if slot.set {
+		return slot.v, nil
+	}
+	if err != nil {
+		d := m.u.errorDiag(err)
+		return nil, &resolvedError{d}
+	}
+	return out, nil
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// Errors cross pongo2 as text (pongo2 keeps only err.Error()), so helper
+// errors carry their position in a marker that errorDiag decodes.
+const (
+	markOpen  = "\x00kiln\x00"
+	markClose = "\x00/kiln\x00"
+)
+
+// posError is an error raised by a helper at a source offset of the unit
+// being executed.
+type posError struct {
+	pos  int
+	d    diag.Diagnostic // Summary and Hint; Pos when already known
+	kind string          // "" or "return"
+}
+
+func (e *posError) Error() string {
+	d := e.d
+	return markOpen + e.kind + "\x00" + strconv.Itoa(e.pos) + "\x00" + clean(d.Pos.File) + "\x00" + strconv.Itoa(d.Pos.Line) + "\x00" + strconv.Itoa(d.Pos.Col) + "\x00" + clean(d.Summary) + "\x00" + clean(d.Hint) + markClose
+}
+
+// resolvedError is a diagnostic already positioned (e.g. inside a macro
+// file); outer templates pass it through.
+type resolvedError struct{ d diag.Diagnostic }
+
+func (e *resolvedError) Error() string {
+	return (&posError{pos: -1, d: e.d}).Error()
+}
+
+func clean(s string) string { return strings.ReplaceAll(s, "\x00", "") }
+
+// decodeMarker finds a helper error inside a pongo2 error message.
+func decodeMarker(msg string) (pe posError, ok bool) {
+	i := strings.Index(msg, markOpen)
+	if i < 0 {
+		return pe, false
+	}
+	rest := msg[i+len(markOpen):]
+	j := strings.Index(rest, markClose)
+	if j < 0 {
+		return pe, false
+	}
+	f := strings.Split(rest[:j], "\x00")
+	if len(f) != 7 {
+		return pe, false
+	}
+	pe.kind = f[0]
+	pe.pos, _ = strconv.Atoi(f[1])
+	pe.d.Pos.File = f[2]
+	pe.d.Pos.Line, _ = strconv.Atoi(f[3])
+	pe.d.Pos.Col, _ = strconv.Atoi(f[4])
+	pe.d.Summary = f[5]
+	pe.d.Hint = f[6]
+	return pe, true
+}
+
+// errorDiag turns a pongo2 execution error into a positioned diagnostic.
+func (u *unit) errorDiag(err error) diag.Diagnostic {
+	if pe, ok := decodeMarker(err.Error()); ok {
+		d := pe.d
+		d.Severity = diag.Error
+		if pe.kind == "return" {
+			d.Summary = "return() used outside a macro"
+		}
+		if !d.Pos.Known() {
+			d.Pos = u.pos(pe.pos)
+		}
+		return d
+	}
+	return u.pongoDiag(err)
+}
+
+func (u *unit) pos(off int) diag.Pos {
+	line, col := diag.LineCol([]byte(u.src), off)
+	return diag.Pos{File: u.file, Offset: off, Line: line, Col: col}
+}
+
+// pongoDiag maps a pongo2 error's line/col in the translated text back to
+// the original source.
+func (u *unit) pongoDiag(err error) diag.Diagnostic {
+	var pe *pongo2.Error
+	msg := err.Error()
+	off := 0
+	if errors.As(err, &pe) {
+		if pe.OrigError != nil {
+			msg = pe.OrigError.Error()
+		}
+		if pe.Line > 0 {
+			off = u.srcOffset(diag.OffsetOf([]byte(u.out), pe.Line, pe.Column))
+		}
+	}
+	return diag.Diagnostic{Severity: diag.Error, Pos: u.pos(off), Summary: msg}
+}
+
+func (u *unit) srcOffset(outOff int) int {
+	i := sort.Search(len(u.segs), func(i int) bool { return u.segs[i].out > outOff }) - 1
+	if i < 0 {
+		return 0
+	}
+	s := u.segs[i]
+	if s.text {
+		return s.src + outOff - s.out
+	}
+	return s.src
+}
+
+// toDiag converts a translation error.
+func toDiag(path, src string, err error) diag.Diagnostic {
+	var se *syntaxError
+	if errors.As(err, &se) {
+		line, col := diag.LineCol([]byte(src), se.pos)
+		return diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: path, Offset: se.pos, Line: line, Col: col}, Summary: se.msg, Hint: se.hint}
+	}
+	var d diag.Diagnostic
+	if errors.As(err, &d) {
+		return d
+	}
+	return diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: path}, Summary: err.Error()}
+}
+
+func closestHint(name string, candidates []string) string {
+	return diag.DidYouMean(name, candidates)
+}

@@ -1,0 +1,419 @@
+package compiler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/yamlspec"
+)
+
+// builtinTests are the generic tests Kiln generates SQL for.
+var builtinTests = []string{"unique", "not_null", "accepted_values", "relationships"}
+
+// testTarget is what a generic test is attached to.
+type testTarget struct {
+	node   *Node  // the model, seed or source tested
+	column string // "" for model-level tests
+	file   string // the property file
+}
+
+// buildTests creates a node for every generic test in property files and
+// every singular test in tests/.
+func (c *compilation) buildTests(props []propertyFile, singular []string) {
+	type job struct {
+		spec   *yamlspec.TestSpec
+		target testTarget
+	}
+	var jobs []job
+	add := func(specs []*yamlspec.TestSpec, t testTarget) {
+		for _, s := range specs {
+			if s != nil {
+				jobs = append(jobs, job{s, t})
+			}
+		}
+	}
+	for _, pf := range props {
+		if pf.props == nil {
+			continue
+		}
+		for _, m := range pf.props.Models {
+			idx, ok := c.byName[m.Name]
+			if !ok {
+				continue
+			}
+			n := c.models[idx].node
+			add(m.DataTests, testTarget{n, "", pf.path})
+			for _, col := range m.Columns {
+				add(col.DataTests, testTarget{n, col.Name, pf.path})
+			}
+		}
+		for _, s := range pf.props.Seeds {
+			idx, ok := c.byName[s.Name]
+			if !ok {
+				continue
+			}
+			n := c.models[idx].node
+			add(s.DataTests, testTarget{n, "", pf.path})
+			for _, col := range s.Columns {
+				add(col.DataTests, testTarget{n, col.Name, pf.path})
+			}
+		}
+		for _, s := range pf.props.Sources {
+			for _, t := range s.Tables {
+				n := c.sourceByName[s.Name+"."+t.Name]
+				if n == nil {
+					continue
+				}
+				add(t.DataTests, testTarget{n, "", pf.path})
+				for _, col := range t.Columns {
+					add(col.DataTests, testTarget{n, col.Name, pf.path})
+				}
+			}
+		}
+	}
+	nodes := make([]*Node, len(jobs))
+	c.parallel(len(jobs), func(i int) {
+		nodes[i] = c.genericTest(jobs[i].spec, jobs[i].target)
+	})
+	seen := map[string]*Node{}
+	for _, n := range nodes {
+		if n == nil {
+			continue
+		}
+		if prev, dup := seen[n.UniqueID]; dup {
+			c.errorf(n.Pos, "remove one of them, or give one a name: (dbt's custom test name)", "the same test is declared twice (also at %s:%d)", prev.Pos.File, prev.Pos.Line)
+			continue
+		}
+		seen[n.UniqueID] = n
+		c.manifest.Nodes[n.UniqueID] = n
+	}
+	for _, f := range singular {
+		c.singularTest(f)
+	}
+}
+
+// genericTest builds one generic test node, or reports why it cannot.
+func (c *compilation) genericTest(s *yamlspec.TestSpec, t testTarget) *Node {
+	if t.node.ResourceType == Model && t.node.Materialized() == "ephemeral" {
+		c.errorf(s.Pos, "test the models built from it instead, or materialize it as a view", "cannot test ephemeral model '%s': it has no relation", t.node.Name)
+		return nil
+	}
+	name := s.Name
+	column := t.column
+	if s.ColumnName != "" {
+		column = s.ColumnName
+	}
+	if arg, ok := s.Args["column_name"]; ok {
+		column = fmt.Sprint(arg)
+	}
+	argPos := func(k string) diag.Pos {
+		if p, ok := s.ArgPos[k]; ok {
+			return p
+		}
+		return s.Pos
+	}
+	needColumn := func() bool {
+		if column == "" {
+			c.errorf(s.Pos, "put the test under a column, or give column_name:", "test '%s' needs a column", name)
+			return false
+		}
+		return true
+	}
+	rel := t.node.RelationName
+	d := c.dialect
+	cfg := c.project.ConfigFor(Test, c.testFQN(t, name))
+	for k, v := range s.Config.Values {
+		mergeConfig(cfg, k, v)
+	}
+	normalizeConfig(cfg)
+	if sev, ok := cfg["severity"].(string); ok {
+		switch strings.ToLower(sev) {
+		case "warn", "error":
+			cfg["severity"] = strings.ToLower(sev)
+		default:
+			c.errorf(s.Pos, "use severity: warn or severity: error", "unknown severity '%s'", sev)
+			return nil
+		}
+	} else {
+		cfg["severity"] = "error"
+	}
+	where, _ := cfg["where"].(string)
+	kwargs := map[string]any{}
+	for k, v := range s.Args {
+		kwargs[k] = v
+	}
+	if column != "" {
+		kwargs["column_name"] = column
+	}
+	var sql string
+	deps := []string{t.node.UniqueID}
+	var nameArgs []string
+	switch name {
+	case "unique":
+		if !needColumn() {
+			return nil
+		}
+		sql = d.TestUnique(rel, column, where)
+	case "not_null":
+		if !needColumn() {
+			return nil
+		}
+		sql = d.TestNotNull(rel, column, where)
+	case "accepted_values":
+		if !needColumn() {
+			return nil
+		}
+		raw, ok := s.Args["values"]
+		vals := stringList(raw)
+		if !ok || len(vals) == 0 {
+			c.errorf(argPos("values"), "write values: ['a', 'b']", "accepted_values needs a non-empty list of values")
+			return nil
+		}
+		quote := true
+		if q, ok := s.Args["quote"]; ok {
+			b, isBool := q.(bool)
+			if !isBool {
+				c.errorf(argPos("quote"), "write quote: false", "quote must be true or false")
+				return nil
+			}
+			quote = b
+		}
+		sql = d.TestAcceptedValues(rel, column, vals, quote, where)
+		nameArgs = vals
+	case "relationships":
+		if !needColumn() {
+			return nil
+		}
+		to, _ := s.Args["to"].(string)
+		field, _ := s.Args["field"].(string)
+		if to == "" || field == "" {
+			c.errorf(s.Pos, "write to: ref('dim_store') and field: store_id", "relationships needs to: and field:")
+			return nil
+		}
+		parent, ok := c.resolveRelationArg(to, argPos("to"), t.file)
+		if !ok {
+			return nil
+		}
+		sql = d.TestRelationships(rel, column, parent.RelationName, field, where)
+		deps = append(deps, parent.UniqueID)
+		nameArgs = []string{field, strings.Map(identChar, to)}
+	default:
+		hint := diag.DidYouMean(name, builtinTests)
+		if hint == "" {
+			hint = "Kiln's generic tests are unique, not_null, accepted_values and relationships; write other checks as singular tests in tests/*.sql"
+		}
+		c.errorf(s.Pos, hint, "unknown test '%s'", name)
+		return nil
+	}
+	testName := s.CustomName
+	if testName == "" {
+		testName = c.testName(name, t, column, nameArgs)
+	}
+	sort.Strings(deps)
+	tags := stringList(cfg["tags"])
+	if tags == nil {
+		tags = []string{}
+	}
+	return &Node{
+		UniqueID:     "test." + c.project.Name + "." + testName + "." + shortHash(t.file+"|"+t.node.UniqueID+"|"+column+"|"+name+"|"+fmt.Sprint(s.Args)),
+		ResourceType: Test, Name: testName, PackageName: c.project.Name, Path: t.file,
+		FQN: c.testFQN(t, testName), Description: s.Description, Tags: tags, Config: cfg,
+		DependsOn: dedupe(deps), CompiledSQL: sql, ColumnName: column, AttachedNode: t.node.UniqueID,
+		TestMetadata: &TestMetadata{Name: name, Kwargs: kwargs}, Pos: s.Pos,
+	}
+}
+
+func dedupe(s []string) []string {
+	out := s[:0]
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// testName follows dbt's naming: <test>_<model>_<column>__<args>, with
+// sources prefixed by source_ and long names shortened with a hash.
+func (c *compilation) testName(test string, t testTarget, column string, args []string) string {
+	target := t.node.Name
+	if t.node.ResourceType == Source {
+		target = t.node.SourceName + "_" + t.node.Name
+		test = "source_" + test
+	}
+	parts := []string{test, target}
+	if column != "" {
+		parts = append(parts, strings.Map(identChar, column))
+	}
+	name := strings.Join(parts, "_")
+	if len(args) > 0 {
+		clean := make([]string, len(args))
+		for i, a := range args {
+			clean[i] = strings.Map(identChar, a)
+		}
+		name += "__" + strings.Join(clean, "__")
+	}
+	if len(name) > 64 {
+		name = strings.Join(parts[:2], "_") + "_" + shortHash(name)
+	}
+	return name
+}
+
+func identChar(r rune) rune {
+	if r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+		return r
+	}
+	return '_'
+}
+
+func shortHash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])[:10]
+}
+
+func (c *compilation) testFQN(t testTarget, name string) []string {
+	dir := path.Dir(t.file)
+	parts := []string{c.project.Name}
+	for _, root := range c.project.ModelPaths {
+		if strings.HasPrefix(dir+"/", root+"/") {
+			dir = strings.TrimPrefix(strings.TrimPrefix(dir, root), "/")
+			break
+		}
+	}
+	if dir != "" && dir != "." {
+		parts = append(parts, strings.Split(dir, "/")...)
+	}
+	return append(parts, name)
+}
+
+// resolveRelationArg renders a test argument such as "ref('dim_store')" or
+// "source('raw', 'stores')" to the node it names.
+func (c *compilation) resolveRelationArg(expr string, pos diag.Pos, file string) (*Node, bool) {
+	text := strings.TrimSpace(expr)
+	if !strings.HasPrefix(text, "{{") {
+		text = "{{ " + text + " }}"
+	}
+	tmpl, ds := c.env.Compile(file, []byte(text))
+	if ds.HasErrors() {
+		c.errorf(pos, "write to: ref('model_name') or to: source('source', 'table')", "cannot read test argument %q", expr)
+		return nil, false
+	}
+	var rc renderCall
+	out, err := tmpl.Execute(c.globals(-1, &rc, false))
+	if err != nil {
+		msg := err.Error()
+		hint := ""
+		if d, ok := err.(diag.Diagnostic); ok {
+			msg, hint = d.Summary, d.Hint
+		}
+		c.errorf(pos, hint, "%s", msg)
+		return nil, false
+	}
+	switch {
+	case len(rc.refs) == 1:
+		return c.models[rc.refs[0]].node, true
+	case len(rc.srcIDs) == 1:
+		return c.manifest.Sources[rc.srcIDs[0]], true
+	}
+	c.errorf(pos, "write to: ref('model_name') or to: source('source', 'table')", "test argument %q names no model or source (it renders to %q)", expr, out)
+	return nil, false
+}
+
+// singularTest renders tests/<name>.sql: a query returning failing rows.
+func (c *compilation) singularTest(file string) {
+	src, ok := c.readFile(file)
+	if !ok {
+		return
+	}
+	name := strings.TrimSuffix(path.Base(file), ".sql")
+	tmpl, ds := c.env.Compile(file, src)
+	if ds.HasErrors() {
+		c.addDiags(ds)
+		return
+	}
+	var rc renderCall
+	out, err := tmpl.Execute(c.globals(-1, &rc, false))
+	if err != nil {
+		c.addRenderError(file, err)
+		return
+	}
+	deps := map[string]bool{}
+	var refs []string
+	for _, idx := range rc.refs {
+		deps[c.models[idx].node.UniqueID] = true
+		refs = appendUnique(refs, c.models[idx].node.Name)
+	}
+	for _, id := range rc.srcIDs {
+		deps[id] = true
+	}
+	cfg := c.project.ConfigFor(Test, c.fqn(file, c.project.TestPaths))
+	for k, v := range rc.config {
+		mergeConfig(cfg, k, v)
+	}
+	normalizeConfig(cfg)
+	if _, ok := cfg["severity"]; !ok {
+		cfg["severity"] = "error"
+	}
+	tags := stringList(cfg["tags"])
+	if tags == nil {
+		tags = []string{}
+	}
+	id := "test." + c.project.Name + "." + name
+	if _, dup := c.manifest.Nodes[id]; dup {
+		c.errorf(diag.Pos{File: file, Line: 1, Col: 1}, "rename one of the files", "duplicate test name '%s'", name)
+		return
+	}
+	sql := strings.TrimSpace(c.withCTEs(-1, out))
+	sql = strings.TrimRight(sql, ";")
+	c.manifest.Nodes[id] = &Node{
+		UniqueID: id, ResourceType: Test, Name: name, PackageName: c.project.Name, Path: file,
+		FQN: c.fqn(file, c.project.TestPaths), Tags: tags, Config: cfg, DependsOn: sortedKeys(deps),
+		Refs: refs, SourceRefs: rc.sources, RawSQL: string(src), CompiledSQL: sql, Checksum: checksum(src),
+		Pos: diag.Pos{File: file, Line: 1, Col: 1},
+	}
+}
+
+// buildExposures creates exposure nodes with their dependencies.
+func (c *compilation) buildExposures(props []propertyFile) {
+	for _, pf := range props {
+		if pf.props == nil {
+			continue
+		}
+		for _, e := range pf.props.Exposures {
+			id := "exposure." + c.project.Name + "." + e.Name
+			if _, dup := c.manifest.Exposures[id]; dup {
+				c.errorf(e.Pos, "exposure names are unique in a project", "exposure '%s' is declared twice", e.Name)
+				continue
+			}
+			deps := map[string]bool{}
+			for _, ref := range e.DependsOn {
+				n, ok := c.resolveRelationArg(ref.Raw, ref.Pos, pf.path)
+				if ok {
+					deps[n.UniqueID] = true
+				}
+			}
+			n := &Node{
+				UniqueID: id, ResourceType: Exposure, Name: e.Name, PackageName: c.project.Name, Path: pf.path,
+				FQN: []string{c.project.Name, e.Name}, Description: e.Description, Tags: nonNil(e.Tags), Meta: e.Meta,
+				Config: map[string]any{"enabled": true}, DependsOn: sortedKeys(deps), ExposureType: e.Type,
+				URL: e.URL, Maturity: e.Maturity, Pos: e.Pos,
+			}
+			if e.Owner != nil {
+				n.Owner = &Owner{Name: e.Owner.Name, Email: e.Owner.Email}
+			}
+			c.manifest.Exposures[id] = n
+		}
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
