@@ -379,9 +379,9 @@ func (c *compilation) makeBaseGlobals() map[string]any {
 	vars := c.project.Vars
 	env := c.opts.Env
 	return map[string]any{
-		"target":  t,
+		"target":       t,
 		"project_name": c.project.Name,
-		"execute": true,
+		"execute":      true,
 		"var": func(args ...any) (any, error) {
 			pos, _ := jinja.Args(args)
 			if len(pos) == 0 {

@@ -47,11 +47,11 @@ func (r RelationRef) Include(args ...any) RelationRef { return r }
 // renderCall collects what one template render recorded: its config() calls,
 // refs and sources. One exists per render, so renders can run in parallel.
 type renderCall struct {
-	config  map[string]any
-	refs    []int // indexes into compilation.models
+	config   map[string]any
+	refs     []int // indexes into compilation.models
 	refNames []string
-	sources [][2]string
-	srcIDs  []string
+	sources  [][2]string
+	srcIDs   []string
 }
 
 // globals builds the template context for one render.

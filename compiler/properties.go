@@ -206,4 +206,3 @@ func (c *compilation) applyProperties(props []propertyFile) {
 		}
 	})
 }
-

@@ -174,4 +174,3 @@ func plural(n int64) string {
 	}
 	return "s"
 }
-

@@ -25,7 +25,7 @@ models:
       +materialized: table
       +tags: [daily]
 `,
-		"seeds/raw_orders.csv": "order_id,customer_id,status,amount,ordered_at\n1,10,completed,20.5,2024-01-01\n2,10,shipped,5,2024-01-02\n3,11,completed,7.25,2024-01-03\n4,12,\"returned\",,2024-01-04\n",
+		"seeds/raw_orders.csv":    "order_id,customer_id,status,amount,ordered_at\n1,10,completed,20.5,2024-01-01\n2,10,shipped,5,2024-01-02\n3,11,completed,7.25,2024-01-03\n4,12,\"returned\",,2024-01-04\n",
 		"seeds/raw_customers.csv": "customer_id,name\n10,\"Smith, Ann\"\n11,O'Brien\n12,Lee\n",
 		"models/staging/stg_orders.sql": `select order_id, customer_id, status, coalesce(amount, 0) as amount, ordered_at
 from {{ ref('raw_orders') }}

@@ -81,8 +81,8 @@ func commands(e *env_) []*ucli.Command {
 		{
 			Name: "build", Usage: "seeds, models and tests together in dependency order",
 			Description: "Each node's tests run right after it; a failing test or model skips everything\ndownstream of it, and independent branches go on.\n\nExamples:\n   kiln build\n   kiln build --select +fact_sales      fact_sales and everything it needs\n   kiln build -s tag:daily --threads 8",
-			Flags:  join(projectFlags(), selectFlags(), runFlags()),
-			Action: exec("build", true),
+			Flags:       join(projectFlags(), selectFlags(), runFlags()),
+			Action:      exec("build", true),
 		},
 		{
 			Name: "ls", Aliases: []string{"list"}, Usage: "print the selected nodes",
