@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/dialect"
@@ -75,11 +76,44 @@ func (c *compilation) buildSources(props []propertyFile) {
 					LoadedAtField: firstNonEmpty(t.LoadedAtField, s.LoadedAtField), Pos: t.Pos,
 				}
 				n.Freshness = freshness(s.Freshness, t.Freshness)
+				if loc := externalLocation(cfg, n.Meta); loc != "" {
+					n.RelationName = c.externalRelation(loc)
+				}
 				c.manifest.Sources[id] = n
 				c.sourceByName[s.Name+"."+t.Name] = n
 			}
 		}
 	}
+}
+
+// externalLocation is where a source's files are (dbt-duckdb's
+// external_location, as a config or in meta).
+func externalLocation(cfg, meta map[string]any) string {
+	if s, ok := cfg["external_location"].(string); ok {
+		return s
+	}
+	s, _ := meta["external_location"].(string)
+	return s
+}
+
+// externalRelation renders a file location as a relation: a table function
+// when the location is a path (read_parquet, read_csv, read_json by
+// extension), the text itself when it already is an expression. Relative
+// paths resolve against the project directory (the runner sets DuckDB's
+// file_search_path to it).
+func (c *compilation) externalRelation(loc string) string {
+	if strings.Contains(loc, "(") {
+		return loc
+	}
+	lit := c.dialect.Literal(loc)
+	lower := strings.ToLower(loc)
+	switch {
+	case strings.Contains(lower, ".csv"):
+		return "read_csv(" + lit + ", union_by_name=true)"
+	case strings.Contains(lower, ".json"):
+		return "read_json(" + lit + ", union_by_name=true)"
+	}
+	return "read_parquet(" + lit + ", union_by_name=true)"
 }
 
 func freshness(src, tbl *yamlspec.Freshness) *Freshness {

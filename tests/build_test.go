@@ -256,3 +256,20 @@ func TestInitScaffoldBuilds(t *testing.T) {
 		t.Errorf("init over an existing project: exit %d, want 2", again.code)
 	}
 }
+
+func TestSourceWithExternalLocation(t *testing.T) {
+	dir := project(t, map[string]string{
+		"data/raw/stores.csv": "store_id,city\n1,Leeds\n2,York\n",
+		"models/sources.yml": `version: 2
+sources:
+  - name: raw
+    tables:
+      - name: stores
+        config:
+          external_location: "data/raw/*.csv"
+`,
+		"models/stores.sql": "{{ config(materialized='table') }}\nselect store_id, upper(city) as city from {{ source('raw', 'stores') }}",
+	})
+	mustKiln(t, dir, 0, "run")
+	equal(t, rows(t, dir, "select * from main.stores order by 1"), []string{"1|LEEDS", "2|YORK"})
+}

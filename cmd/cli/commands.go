@@ -306,7 +306,7 @@ func runCommand(c *ucli.Context, e *env_, command string, tests bool) error {
 		s.out.info("nothing_selected", "Nothing to do: the selection matched no %s.", strings.Join(commandTypes[command], ", "))
 		return writeRunResults(s.targetDir, nil, time.Since(s.started), c.Args().Slice(), s.profile.Secrets)
 	}
-	wh, err := openWarehouse(c.Context, s.profile)
+	wh, err := openWarehouse(c.Context, s.profile, s.projectDir)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func debugCommand(c *ucli.Context, e *env_) error {
 		fmt.Fprintf(w, "  %-14s %s\n", k+":", p.Display[k])
 	}
 	fmt.Fprintf(w, "Connection test: ")
-	wh, err := openWarehouse(c.Context, p)
+	wh, err := openWarehouse(c.Context, p, s.projectDir)
 	if err != nil {
 		fmt.Fprintln(w, "FAILED")
 		return err

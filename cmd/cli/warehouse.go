@@ -4,17 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/runner"
 )
 
 // openWarehouse connects to the profile's target.
-func openWarehouse(ctx context.Context, p *compiler.Profile) (runner.Warehouse, error) {
+// Relative file paths in SQL (sources with external_location) resolve
+// against projectDir.
+func openWarehouse(ctx context.Context, p *compiler.Profile, projectDir string) (runner.Warehouse, error) {
 	switch p.Target.Type {
 	case "duckdb":
+		settings := map[string]string{}
+		for k, v := range p.DuckDB.Settings {
+			settings[k] = v
+		}
+		if _, ok := settings["file_search_path"]; !ok {
+			if abs, err := filepath.Abs(projectDir); err == nil {
+				settings["file_search_path"] = abs
+			}
+		}
 		wh, err := runner.OpenDuckDB(ctx, runner.DuckDBConfig{
-			Path: p.DuckDB.Path, Threads: p.Target.Threads, Settings: p.DuckDB.Settings, Extensions: p.DuckDB.Extensions,
+			Path: p.DuckDB.Path, Threads: p.Target.Threads, Settings: settings, Extensions: p.DuckDB.Extensions,
 		})
 		if err != nil {
 			var inUse *runner.DatabaseInUseError

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flosch/pongo2/v6"
 	"github.com/kiln-build/kiln/compiler/diag"
 )
 
@@ -407,4 +408,31 @@ func FuzzTranslate(f *testing.F) {
 			t.Fatal("nil template without errors")
 		}
 	})
+}
+
+// BenchmarkPongo2Baseline is the floor: pongo2 alone parsing and running
+// a template of the same shape with no Jinja translation.
+func BenchmarkPongo2Baseline(b *testing.B) {
+	src := strings.NewReplacer("{{ config(materialized='incremental', unique_key=['store_id', 'sale_id'], event_time='sold_at') }}", "{{ config(\"incremental\") }}",
+		"{% set payment_methods = ['credit_card', 'coupon', 'bank_transfer', 'gift_card'] %}", "",
+		"-%}", "%}", "{%-", "{%", "{{ cents_to_dollars('order_payments.total_amount') }}", "round(x / 100, 2)",
+		"ref('stg_orders')", "ref(\"stg_orders\")", "ref('stg_payments')", "ref(\"stg_payments\")").Replace(benchModel)
+	g := pongo2.Context{
+		"config":          func(s string) string { return "" },
+		"ref":             func(s string) string { return s },
+		"is_incremental":  func() bool { return true },
+		"this":            "orders",
+		"payment_methods": []any{"credit_card", "coupon", "bank_transfer", "gift_card"},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		set := pongo2.NewSet("b", noLoader{})
+		tpl, err := set.FromString(src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tpl.Execute(g); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

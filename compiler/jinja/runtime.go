@@ -16,12 +16,16 @@ import (
 // dispatch is the one helper registered in every render context as "__k":
 // __k(op, pos, args...). pongo2 passes the execution context implicitly.
 func dispatch(ctx *pongo2.ExecutionContext, args ...any) (any, error) {
-	if len(args) < 2 {
+	if len(args) < 1 {
 		return nil, fmt.Errorf("internal: bad helper call")
 	}
 	op, _ := args[0].(string)
-	pos, _ := args[1].(int)
-	v, err := run(ctx, op, args[2:])
+	pos := 0
+	if i := strings.IndexByte(op, ':'); i >= 0 {
+		pos, _ = strconv.Atoi(op[i+1:])
+		op = op[:i]
+	}
+	v, err := run(ctx, op, args[1:])
 	if err != nil {
 		var re *resolvedError
 		if errors.As(err, &re) {

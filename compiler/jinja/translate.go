@@ -133,7 +133,7 @@ func (tr *translator) node(n node, top bool) {
 			}
 			cv := tr.expr(c)
 			tr.mark(c.at())
-			tr.out.WriteString("{% if " + tr.k("truth", c.at(), cv) + " %}")
+			tr.out.WriteString("{% if " + tr.truth(c, cv) + " %}")
 			opened++
 			tr.nodes(n.bodies[i], false)
 		}
@@ -280,7 +280,7 @@ func (tr *translator) str(s string) string {
 		b = append(b, hexd[s[i]>>4], hexd[s[i]&15])
 	}
 	b = append(b, '"')
-	return helper + "(\"hex\",0," + string(b) + ")"
+	return helper + "(\"hex\"," + string(b) + ")"
 }
 
 // k renders a helper call.
@@ -294,14 +294,24 @@ func (tr *translator) k(op string, pos int, args ...string) string {
 	b.WriteString(helper)
 	b.WriteString("(\"")
 	b.WriteString(op)
-	b.WriteString("\",")
-	b.WriteString(strconv.Itoa(pos))
+	// Operations that cannot fail carry no position: fewer tokens for
+	// pongo2 to lex and parse.
+	if !infallible[op] {
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(pos))
+	}
+	b.WriteByte('"')
 	for _, a := range args {
 		b.WriteByte(',')
 		b.WriteString(a)
 	}
 	b.WriteByte(')')
 	return b.String()
+}
+
+var infallible = map[string]bool{
+	"str": true, "truth": true, "not": true, "list": true, "dict": true, "kw": true, "none": true,
+	"hex": true, "cat": true, "eq": true, "ne": true, "do": true, "unset": true, "defname": true,
 }
 
 var loopAttrs = map[string]string{
@@ -433,6 +443,28 @@ var binOps = map[string]string{
 	"+": "add", "-": "sub", "*": "mul", "/": "div", "//": "fdiv", "%": "mod", "**": "pow",
 	"~": "cat", "==": "eq", "!=": "ne", "<": "lt", ">": "gt", "<=": "le", ">=": "ge",
 	"in": "in", "notin": "notin",
+}
+
+// truth wraps a condition in Jinja truthiness unless it is already a bool.
+func (tr *translator) truth(e expr, v string) string {
+	switch e := e.(type) {
+	case *testExpr:
+		return v
+	case *unaryExpr:
+		if e.op == "not" {
+			return v
+		}
+	case *binExpr:
+		switch e.op {
+		case "==", "!=", "<", ">", "<=", ">=", "in", "notin":
+			return v
+		}
+	case *constExpr:
+		if _, ok := e.val.(bool); ok {
+			return v
+		}
+	}
+	return tr.k("truth", e.at(), v)
 }
 
 func (tr *translator) optExpr(e expr) string {

@@ -42,6 +42,9 @@ func (u *universe) Node(id string) (Node, bool) {
 }
 func (u *universe) Graph() *dag.Graph { return u.g }
 
+// newUniverse lists nodes in the order given: shop() keeps them unsorted so
+// the evaluator's map lookups are exercised, bigUniverse sorts them by id as
+// a manifest would.
 func newUniverse(nodes ...*node) *universe {
 	u := &universe{byID: map[string]Node{}, g: dag.New()}
 	for _, n := range nodes {

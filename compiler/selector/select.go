@@ -98,8 +98,8 @@ func Evaluate(u Universe, o Options) (map[string]bool, diag.Diagnostics) {
 	}
 	var selected dag.Set
 	if include == nil {
-		for _, n := range e.nodes {
-			selected.Add(e.index(n))
+		for k, n := range e.nodes {
+			selected.Add(e.indexAt(k, n))
 		}
 	} else {
 		selected = e.eval(include)
@@ -157,6 +157,15 @@ func newEvaluator(u Universe, o Options) *evaluator {
 		g = dag.New()
 	}
 	return &evaluator{o: o, g: g, nodes: u.Nodes(), extra: map[string]int{}, active: map[string]bool{}}
+}
+
+// indexAt is index for the k-th node of Universe.Nodes: when the universe
+// lists nodes in id order, as the graph indexes them, it skips the map.
+func (e *evaluator) indexAt(k int, n Node) int {
+	if k < e.g.Len() && e.g.ID(k) == n.ID() {
+		return k
+	}
+	return e.index(n)
 }
 
 func (e *evaluator) index(n Node) int {
@@ -259,9 +268,9 @@ func (e *evaluator) atom(a *Atom) dag.Set {
 		if match == nil {
 			return base
 		}
-		for _, n := range e.nodes {
+		for k, n := range e.nodes {
 			if match(n) {
-				i := e.index(n)
+				i := e.indexAt(k, n)
 				if base.Add(i) {
 					starts = append(starts, i)
 				}
@@ -318,9 +327,9 @@ func (e *evaluator) selector(a *Atom) dag.Set {
 func (e *evaluator) testIndexes() []int {
 	if !e.testsSet {
 		e.testsSet = true
-		for _, n := range e.nodes {
+		for k, n := range e.nodes {
 			if isTest(n) {
-				e.tests = append(e.tests, e.index(n))
+				e.tests = append(e.tests, e.indexAt(k, n))
 			}
 		}
 	}
@@ -361,7 +370,10 @@ func (e *evaluator) addIndirectTests(selected *dag.Set, mode IndirectSelection) 
 			any = any || in
 			all = all && (in || (mode == Buildable && upstream.Has(int(p))))
 		}
-		if (mode == Cautious || mode == Buildable) && all || (mode == Eager || mode == "") && any {
+		if mode == Cautious || mode == Buildable {
+			any = all
+		}
+		if any {
 			add = append(add, t)
 		}
 	}
@@ -514,6 +526,16 @@ func fqnMatcher(v string) func(Node) bool {
 	if wild >= 0 {
 		rest = globMatcher(strings.Join(parts[wild:], "."))
 	}
+	if len(parts) == 1 && wild < 0 { // the common case: a model or package name
+		return func(n Node) bool {
+			fqn := n.FQN()
+			if len(fqn) == 0 {
+				return false
+			}
+			first, _, _ := strings.Cut(fqn[0], ".")
+			return fqn[len(fqn)-1] == v || first == v
+		}
+	}
 	return func(n Node) bool {
 		fqn := n.FQN()
 		if len(fqn) == 0 {
@@ -638,6 +660,8 @@ func configMatches(n Node, keys []string, glob func(string) bool) bool {
 	switch val := val.(type) {
 	case nil:
 		return false
+	case string:
+		return glob(val)
 	case []string:
 		for _, s := range val {
 			if glob(s) {

@@ -29,7 +29,7 @@ type Profiles struct {
 
 // Profile is one named profile: its default target and its outputs.
 type Profile struct {
-	Name    string
+	Name    string              `yaml:"-"`
 	Target  string              `yaml:"target"`
 	Outputs map[string]*Output  `yaml:"outputs,required"`
 	KeyPos  map[string]diag.Pos `yaml:"-"`

@@ -184,3 +184,8 @@ func TestLoadProfilesErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestProfileNameIsNotAKey(t *testing.T) {
+	_, ds := LoadProfiles("f.yml", []byte("p:\n  name: x\n  target: dev\n  outputs: {dev: {type: duckdb}}\n"), env(nil))
+	expectDiags(t, ds, `f.yml:2:3: unknown key "name" (hint: valid keys are: outputs, target)`)
+}
