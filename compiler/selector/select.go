@@ -140,13 +140,12 @@ func specExpr(s Spec) expr {
 }
 
 type evaluator struct {
+	u        Universe
 	o        Options
 	g        *dag.Graph
 	nodes    []Node
 	extra    map[string]int // nodes outside the graph get indexes after it
 	extraIDs []string
-	tests    []int // indexes of test nodes, computed on first use
-	testsSet bool
 	active   map[string]bool // selector definitions being evaluated
 	ds       diag.Diagnostics
 }
@@ -156,7 +155,7 @@ func newEvaluator(u Universe, o Options) *evaluator {
 	if g == nil {
 		g = dag.New()
 	}
-	return &evaluator{o: o, g: g, nodes: u.Nodes(), extra: map[string]int{}, active: map[string]bool{}}
+	return &evaluator{u: u, o: o, g: g, nodes: u.Nodes(), extra: map[string]int{}, active: map[string]bool{}}
 }
 
 // indexAt is index for the k-th node of Universe.Nodes: when the universe
@@ -324,16 +323,37 @@ func (e *evaluator) selector(a *Atom) dag.Set {
 	return e.eval(def)
 }
 
-func (e *evaluator) testIndexes() []int {
-	if !e.testsSet {
-		e.testsSet = true
-		for k, n := range e.nodes {
-			if isTest(n) {
-				e.tests = append(e.tests, e.indexAt(k, n))
+// nodeAt returns the node at index i, from Universe.Nodes when it lists
+// nodes in id order, else through Universe.Node.
+func (e *evaluator) nodeAt(i int) (Node, bool) {
+	id := e.id(i)
+	if i < len(e.nodes) && e.nodes[i].ID() == id {
+		return e.nodes[i], true
+	}
+	return e.u.Node(id)
+}
+
+// testsOf returns the tests among the children of the members of s, so
+// indirect selection costs what the selection reached, not a pass over all
+// nodes.
+func (e *evaluator) testsOf(s dag.Set) []int {
+	var out []int
+	var seen dag.Set
+	n := e.g.Len()
+	s.Each(func(i int) {
+		if i >= n {
+			return
+		}
+		for _, c := range e.g.ChildIndexes(i) {
+			if !seen.Add(int(c)) {
+				continue
+			}
+			if node, ok := e.nodeAt(int(c)); ok && isTest(node) {
+				out = append(out, int(c))
 			}
 		}
-	}
-	return e.tests
+	})
+	return out
 }
 
 func isTest(n Node) bool {
@@ -355,17 +375,17 @@ func (e *evaluator) addIndirectTests(selected *dag.Set, mode IndirectSelection) 
 		})
 		e.g.Walk(starts, dag.Up, -1, func(i int) { upstream.Add(i) })
 	}
-	var add []int
-	for _, t := range e.testIndexes() {
-		if selected.Has(t) || t >= e.g.Len() {
-			continue
-		}
-		parents := e.g.ParentIndexes(t)
-		if len(parents) == 0 {
+	candidates := *selected
+	if mode == Buildable {
+		candidates = selected.Clone()
+		candidates.Union(upstream)
+	}
+	for _, t := range e.testsOf(candidates) {
+		if selected.Has(t) {
 			continue
 		}
 		any, all := false, true
-		for _, p := range parents {
+		for _, p := range e.g.ParentIndexes(t) {
 			in := selected.Has(int(p))
 			any = any || in
 			all = all && (in || (mode == Buildable && upstream.Has(int(p))))
@@ -374,34 +394,19 @@ func (e *evaluator) addIndirectTests(selected *dag.Set, mode IndirectSelection) 
 			any = all
 		}
 		if any {
-			add = append(add, t)
+			selected.Add(t) // a test has no test children, so testsOf is unaffected
 		}
-	}
-	for _, t := range add {
-		selected.Add(t)
 	}
 }
 
 // dropTestsOf removes tests with an excluded parent: dbt's exclusion of
 // tests is always greedy.
 func (e *evaluator) dropTestsOf(selected *dag.Set, excluded dag.Set) {
-	var drop []int
-	for _, t := range e.testIndexes() {
-		if !selected.Has(t) || t >= e.g.Len() {
-			continue
-		}
-		for _, p := range e.g.ParentIndexes(t) {
-			if excluded.Has(int(p)) {
-				drop = append(drop, t)
-				break
-			}
-		}
+	var drop dag.Set
+	for _, t := range e.testsOf(excluded) {
+		drop.Add(t)
 	}
-	var d dag.Set
-	for _, t := range drop {
-		d.Add(t)
-	}
-	selected.Subtract(d)
+	selected.Subtract(drop)
 }
 
 // matcher returns the test one atom applies to each node, or nil when the
