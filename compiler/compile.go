@@ -442,7 +442,33 @@ func (c *compilation) renderModels() {
 			return
 		}
 		r.rendered = out
+		if c.materializedOf(r) == "incremental" {
+			// The incremental variant: is_incremental() is true.
+			var rc renderCall
+			out, err := tmpl.Execute(c.globals(i, &rc, true))
+			if err != nil {
+				c.addRenderError(r.node.Path, err)
+				return
+			}
+			r.incr = out
+			r.call.refs = append(r.call.refs, rc.refs...)
+			r.call.sources = append(r.call.sources, rc.sources...)
+			r.call.srcIDs = append(r.call.srcIDs, rc.srcIDs...)
+		}
 	})
+}
+
+// materializedOf is a model's materialization as far as it is known while
+// rendering: its config() call, its property file, the project.
+func (c *compilation) materializedOf(r *refable) string {
+	if m, ok := r.call.config["materialized"].(string); ok {
+		return m
+	}
+	if m, ok := r.yamlCfg["materialized"].(string); ok {
+		return m
+	}
+	m, _ := c.project.ConfigFor(r.node.ResourceType, r.node.FQN)["materialized"].(string)
+	return m
 }
 
 func (c *compilation) addRenderError(file string, err error) {
@@ -500,6 +526,13 @@ func (c *compilation) finishModels() {
 			continue
 		}
 		n.CompiledSQL = c.withCTEs(i, r.rendered)
+		if n.Materialized() == "incremental" {
+			if inc := c.incrementalConfig(n); inc != nil {
+				inc.SQL = c.withCTEs(i, r.incr)
+				n.CompiledSQL = c.fullBuildSQL(inc, n.CompiledSQL)
+				n.Incremental = inc
+			}
+		}
 		deps := map[string]bool{}
 		for _, idx := range r.call.refs {
 			deps[c.models[idx].node.UniqueID] = true

@@ -84,6 +84,8 @@ type Node struct {
 
 	RawSQL      string `json:"raw_code,omitempty"`
 	CompiledSQL string `json:"compiled_code,omitempty"`
+	// Incremental is set for incremental models.
+	Incremental *Incremental `json:"incremental,omitempty"`
 
 	// Tests.
 	TestMetadata *TestMetadata `json:"test_metadata,omitempty"`

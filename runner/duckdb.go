@@ -107,6 +107,7 @@ func (w *DuckDB) Close() error { return w.db.Close() }
 // conn is what *sql.DB and *sql.Tx share.
 type conn interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
@@ -149,6 +150,42 @@ func queryInt(ctx context.Context, c conn, query string) (int64, error) {
 		}
 	}
 	return 0, &QueryError{SQL: query, Err: fmt.Errorf("query returned %T %v, want an integer", v, v)}
+}
+
+func queryRows(ctx context.Context, c conn, query string) ([][]any, error) {
+	rs, err := c.QueryContext(ctx, query)
+	if err != nil {
+		return nil, queryError(ctx.Err(), query, err)
+	}
+	defer rs.Close()
+	cols, err := rs.Columns()
+	if err != nil {
+		return nil, queryError(ctx.Err(), query, err)
+	}
+	var out [][]any
+	for rs.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rs.Scan(ptrs...); err != nil {
+			return nil, queryError(ctx.Err(), query, err)
+		}
+		out = append(out, vals)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, queryError(ctx.Err(), query, err)
+	}
+	return out, nil
+}
+
+func (w *DuckDB) Query(ctx context.Context, query string) ([][]any, error) {
+	return queryRows(ctx, w.db, query)
+}
+
+func (t duckTx) Query(ctx context.Context, query string) ([][]any, error) {
+	return queryRows(ctx, t.tx, query)
 }
 
 func (w *DuckDB) Exec(ctx context.Context, query string) (int64, error) {

@@ -20,6 +20,11 @@ func (r recorder) Exec(ctx context.Context, sql string) (int64, error) {
 	return r.inner.Exec(ctx, sql)
 }
 
+func (r recorder) Query(ctx context.Context, sql string) ([][]any, error) {
+	*r.stmts = append(*r.stmts, sql)
+	return r.inner.Query(ctx, sql)
+}
+
 func (r recorder) QueryInt(ctx context.Context, sql string) (int64, error) {
 	*r.stmts = append(*r.stmts, sql)
 	return r.inner.QueryInt(ctx, sql)
@@ -32,7 +37,7 @@ func execute(ctx context.Context, wh Warehouse, m *compiler.Manifest, n *compile
 	var err error
 	switch n.ResourceType {
 	case compiler.Model:
-		err = buildModel(ctx, wh, n, r)
+		err = buildModel(ctx, wh, n, r, opts)
 	case compiler.Seed:
 		err = loadSeed(ctx, wh, n, r)
 	case compiler.Test:
@@ -54,23 +59,35 @@ func cleanError(err error) string {
 	return strings.TrimSpace(msg)
 }
 
-func buildModel(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result) error {
+func buildModel(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result, opts Options) error {
 	d := wh.Dialect()
 	rel := *n.Relation
+	if n.Materialized() == "incremental" {
+		if n.Incremental == nil {
+			return fmt.Errorf("incremental model %s has no incremental plan", n.Name)
+		}
+		return buildIncremental(ctx, wh, n, r, opts)
+	}
 	existing, err := wh.RelationKind(ctx, rel)
 	if err != nil {
 		return err
 	}
-	var stmts []string
 	switch n.Materialized() {
 	case "view":
-		stmts = d.ReplaceView(rel, n.CompiledSQL, existing)
+		return replaceRelation(ctx, wh, n, r, existing, d.ReplaceView(rel, n.CompiledSQL, existing))
 	case "table":
-		stmts = d.ReplaceTable(rel, n.CompiledSQL, existing)
-	default:
-		return fmt.Errorf("materialization %q is not supported by the runner", n.Materialized())
+		return replaceRelation(ctx, wh, n, r, existing, d.ReplaceTable(rel, n.CompiledSQL, existing))
 	}
-	err = wh.InTx(ctx, func(tx Execer) error {
+	return fmt.Errorf("materialization %q is not supported by the runner", n.Materialized())
+}
+
+// replaceRelation runs stmts, which build the node under a temporary name and swap
+// it in, in one transaction, and counts the rows of a table.
+func replaceRelation(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result, existing dialect.Kind, stmts []string) error {
+	d := wh.Dialect()
+	rel := *n.Relation
+	isView := n.Materialized() == "view"
+	err := wh.InTx(ctx, func(tx Execer) error {
 		rec := recorder{tx, &r.Statements}
 		if _, err := rec.Exec(ctx, d.CreateSchema(rel.Database, rel.Schema)); err != nil {
 			return err
@@ -80,7 +97,7 @@ func buildModel(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result) 
 				return err
 			}
 		}
-		if n.Materialized() == "table" {
+		if !isView {
 			rows, err := tx.QueryInt(ctx, "select count(*) from "+d.Render(rel))
 			if err != nil {
 				return err
@@ -93,10 +110,10 @@ func buildModel(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result) 
 		return err
 	}
 	r.Status = StatusSuccess
-	if n.Materialized() == "table" {
-		r.Message = fmt.Sprintf("SELECT %d", r.RowsAffected)
-	} else {
+	if isView {
 		r.Message = "CREATE VIEW"
+	} else {
+		r.Message = fmt.Sprintf("SELECT %d", r.RowsAffected)
 	}
 	return nil
 }

@@ -83,6 +83,9 @@ type Options struct {
 	OnEvent func(Event)
 	// Now is the clock (tests fix it).
 	Now func() time.Time
+	// EventTimeStart and EventTimeEnd bound the batches microbatch models
+	// (re)process: a backfill.
+	EventTimeStart, EventTimeEnd *time.Time
 }
 
 // Run executes the plan on wh: each node starts when all of its selected

@@ -14,6 +14,9 @@ type Execer interface {
 	Exec(ctx context.Context, sql string) (int64, error)
 	// QueryInt runs a query returning one integer (a count).
 	QueryInt(ctx context.Context, sql string) (int64, error)
+	// Query runs a query and returns all its rows (nil is NULL). For small
+	// results: high-water marks, column lists.
+	Query(ctx context.Context, sql string) ([][]any, error)
 }
 
 // Warehouse is a connection to one target. Implementations must be safe for

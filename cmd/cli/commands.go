@@ -28,6 +28,8 @@ var (
 	flagSelector   = &ucli.StringFlag{Name: "selector", Usage: "a named selector from selectors.yml"}
 	flagThreads    = &ucli.IntFlag{Name: "threads", Usage: "nodes run at once (default: the profile's threads, else 4)"}
 	flagFull       = &ucli.BoolFlag{Name: "full-refresh", Usage: "rebuild incremental models from scratch"}
+	flagEventStart = &ucli.StringFlag{Name: "event-time-start", Usage: "microbatch models: reprocess batches from this time (YYYY-MM-DD[ HH:MM:SS])"}
+	flagEventEnd   = &ucli.StringFlag{Name: "event-time-end", Usage: "microbatch models: reprocess batches up to this time (exclusive)"}
 	flagFailFast   = &ucli.BoolFlag{Name: "fail-fast", Aliases: []string{"x"}, Usage: "stop at the first failure"}
 	flagState      = &ucli.StringFlag{Name: "state", Usage: "directory with a previous run's artifacts (for state: selectors and --defer)"}
 	flagDefer      = &ucli.BoolFlag{Name: "defer", Usage: "resolve refs to unselected models from --state"}
@@ -44,7 +46,7 @@ func selectFlags() []ucli.Flag {
 }
 
 func runFlags() []ucli.Flag {
-	return []ucli.Flag{flagThreads, flagFull, flagFailFast}
+	return []ucli.Flag{flagThreads, flagFull, flagFailFast, flagEventStart, flagEventEnd}
 }
 
 func join(groups ...[]ucli.Flag) []ucli.Flag {
@@ -320,9 +322,18 @@ func runCommand(c *ucli.Context, e *env_, command string, tests bool) error {
 	}
 	s.out.info("concurrency", "Concurrency: %d threads (target='%s')", threads, s.profile.Target.Name)
 	s.out.info("blank", "")
+	evStart, err := parseTimeFlag(c, "event-time-start")
+	if err != nil {
+		return err
+	}
+	evEnd, err := parseTimeFlag(c, "event-time-end")
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	results := runner.Run(c.Context, wh, runner.Plan{Manifest: m, Selected: sel, TestsGate: command == "build"}, runner.Options{
 		Threads: threads, FailFast: c.Bool("fail-fast"), FullRefresh: c.Bool("full-refresh"), OnEvent: s.out.event,
+		EventTimeStart: evStart, EventTimeEnd: evEnd,
 	})
 	elapsed := time.Since(start)
 	s.out.summary(results, elapsed, s.targetDir)
@@ -435,4 +446,17 @@ func cleanCommand(c *ucli.Context, e *env_) error {
 		fmt.Fprintf(e.stdout, "Removed %s\n", p)
 	}
 	return nil
+}
+
+func parseTimeFlag(c *ucli.Context, name string) (*time.Time, error) {
+	v := c.String(name)
+	if v == "" {
+		return nil, nil
+	}
+	for _, layout := range []string{time.DateTime, "2006-01-02T15:04:05", time.DateOnly} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return &t, nil
+		}
+	}
+	return nil, invalid("error: --%s %q is not a date or timestamp\n  hint: write YYYY-MM-DD or 'YYYY-MM-DD HH:MM:SS'", name, v)
 }

@@ -68,4 +68,42 @@ type Dialect interface {
 	// Relationships: every non-null column of rel must appear in field of
 	// toRel.
 	TestRelationships(rel, column, toRel, field, where string) string
+
+	// Incremental models.
+
+	// Dedup keeps one row of sql per key: the first in order (each item of
+	// order is an expression with its direction, over kiln_src).
+	Dedup(sql string, keys []string, order []string) string
+	// Filter wraps sql (aliased kiln_src) in a WHERE of all preds.
+	Filter(sql string, preds []string) string
+	// CreateTemp materializes sql as a temporary table named name.
+	CreateTemp(name string, sql string) string
+	// DropTemp drops the temporary table name.
+	DropTemp(name string) string
+	// TypedLiteral is value cast to the SQL type typ.
+	TypedLiteral(value string, typ string) string
+	// Minus subtracts an interval from a time expression.
+	Minus(expr string, iv Interval) string
+	// Plus adds an interval to a time expression.
+	Plus(expr string, iv Interval) string
+	// TruncTo truncates a time expression to the interval's unit.
+	TruncTo(expr string, unit string) string
+	// Merge upserts a batch into a target in one statement.
+	Merge(m Merge) string
+	// DeleteMatching deletes the target rows whose keys are in the batch
+	// (delete+insert).
+	DeleteMatching(m Merge) string
+	// InsertSelect inserts cols of from (a relation) into target, filtered
+	// by where when it is not empty.
+	InsertSelect(target Relation, cols []string, from string, where string) string
+	// DeleteWhere deletes target rows matching where.
+	DeleteWhere(target Relation, where string) string
+	// DescribeColumns is a query returning (name, type) of the columns of
+	// a relation given as SQL text (temporary tables included).
+	DescribeColumns(rel string) string
+	// AddColumn, DropColumn and AlterColumnType change a table for
+	// on_schema_change.
+	AddColumn(rel Relation, col Column) string
+	DropColumn(rel Relation, name string) string
+	AlterColumnType(rel Relation, col Column) string
 }

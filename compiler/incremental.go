@@ -1,0 +1,181 @@
+package compiler
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/dialect"
+)
+
+// Incremental is how an incremental model is brought up to date. The
+// runner decides at run time between a full build (CompiledSQL) and an
+// incremental one (SQL, with the predicates below), because that depends on
+// whether the target exists and on --full-refresh.
+type Incremental struct {
+	Strategy  string   `json:"strategy"` // merge, delete+insert, append, microbatch
+	UniqueKey []string `json:"unique_key,omitempty"`
+	EventTime string   `json:"event_time,omitempty"`
+	// ArrivalTime selects every row that arrived after the target's
+	// high-water mark, whatever its event time.
+	ArrivalTime string `json:"arrival_time,omitempty"`
+	// Lookback, with EventTime, reprocesses rows whose event time is within
+	// it of the target's newest event time.
+	Lookback *dialect.Interval `json:"lookback,omitempty"`
+	// Predicates are incremental_predicates, extra conditions on the
+	// target side of the merge.
+	Predicates     []string `json:"incremental_predicates,omitempty"`
+	OnSchemaChange string   `json:"on_schema_change"`
+	// BatchSize and Begin are microbatch's.
+	BatchSize string `json:"batch_size,omitempty"`
+	Begin     string `json:"begin,omitempty"`
+	// LookbackBatches is microbatch's lookback, in batches.
+	LookbackBatches int `json:"lookback_batches,omitempty"`
+	// DedupOrder orders the rows of one key, latest first: the one kept.
+	DedupOrder []string `json:"dedup_order,omitempty"`
+	// SQL is the model rendered with is_incremental() true, before Kiln's
+	// own predicates are added.
+	SQL string `json:"sql"`
+}
+
+var strategies = []string{"merge", "delete+insert", "append", "microbatch"}
+var schemaChanges = []string{"ignore", "fail", "append_new_columns", "sync_all_columns"}
+
+// incrementalConfig reads and checks the incremental configs of n.
+func (c *compilation) incrementalConfig(n *Node) *Incremental {
+	inc := &Incremental{Strategy: "merge", OnSchemaChange: "ignore"}
+	bad := false
+	str := func(key string) string {
+		v, ok := n.Config[key]
+		if !ok || v == nil {
+			return ""
+		}
+		s, isStr := v.(string)
+		if !isStr {
+			c.errorf(c.configPos(n, key), fmt.Sprintf("write %s='...'", key), "%s must be a string, got %v", key, v)
+			bad = true
+		}
+		return s
+	}
+	if s := str("incremental_strategy"); s != "" {
+		if !contains(strategies, s) {
+			c.errorf(c.configPos(n, "incremental_strategy"), diag.DidYouMean(s, strategies)+" (strategies: merge, delete+insert, append, microbatch)", "unknown incremental_strategy '%s'", s)
+			bad = true
+		}
+		inc.Strategy = s
+	}
+	if s := str("on_schema_change"); s != "" {
+		if !contains(schemaChanges, s) {
+			c.errorf(c.configPos(n, "on_schema_change"), diag.DidYouMean(s, schemaChanges)+" (ignore, fail, append_new_columns, sync_all_columns)", "unknown on_schema_change '%s'", s)
+			bad = true
+		}
+		inc.OnSchemaChange = s
+	}
+	switch k := n.Config["unique_key"].(type) {
+	case nil:
+	case string:
+		for _, part := range strings.Split(k, ",") {
+			if p := strings.TrimSpace(part); p != "" {
+				inc.UniqueKey = append(inc.UniqueKey, p)
+			}
+		}
+	default:
+		inc.UniqueKey = stringList(k)
+	}
+	inc.EventTime = str("event_time")
+	inc.ArrivalTime = str("arrival_time")
+	if lb, ok := n.Config["lookback"]; ok && lb != nil {
+		if inc.Strategy == "microbatch" {
+			switch x := lb.(type) {
+			case int:
+				inc.LookbackBatches = x
+			case int64:
+				inc.LookbackBatches = int(x)
+			default:
+				c.errorf(c.configPos(n, "lookback"), "write lookback=1 (a number of batches)", "microbatch lookback must be a number of batches, got %v", lb)
+				bad = true
+			}
+		} else {
+			iv, err := parseInterval(fmt.Sprint(lb))
+			if err != nil {
+				c.errorf(c.configPos(n, "lookback"), "write lookback='3 days' (minutes, hours, days, weeks or months)", "invalid lookback %q: %v", fmt.Sprint(lb), err)
+				bad = true
+			}
+			inc.Lookback = iv
+		}
+	} else if inc.Strategy == "microbatch" {
+		inc.LookbackBatches = 1
+	}
+	inc.Predicates = stringList(n.Config["incremental_predicates"])
+	inc.BatchSize = str("batch_size")
+	inc.Begin = str("begin")
+	switch {
+	case inc.Strategy == "microbatch":
+		if inc.EventTime == "" {
+			c.errorf(c.configPos(n, "microbatch"), "add event_time='sold_at' to the model's config", "microbatch model '%s' needs event_time", n.Name)
+			bad = true
+		}
+		if !contains([]string{"hour", "day", "month"}, inc.BatchSize) {
+			c.errorf(c.configPos(n, "batch_size"), "add batch_size='day' (hour, day or month)", "microbatch model '%s' needs batch_size hour, day or month", n.Name)
+			bad = true
+		}
+	case inc.Lookback != nil && inc.EventTime == "":
+		c.errorf(c.configPos(n, "lookback"), "add event_time='<column>' so Kiln knows which column the lookback applies to", "lookback needs event_time")
+		bad = true
+	case (inc.Strategy == "merge" || inc.Strategy == "delete+insert") && len(inc.UniqueKey) == 0:
+		c.errorf(c.configPos(n, "incremental"), "add unique_key='id' (or a list), or use incremental_strategy='append'", "incremental model '%s' with strategy %s needs a unique_key", n.Name, inc.Strategy)
+		bad = true
+	}
+	if bad {
+		return nil
+	}
+	d := c.dialect
+	if inc.ArrivalTime != "" {
+		inc.DedupOrder = append(inc.DedupOrder, "kiln_src."+d.Quote(inc.ArrivalTime)+" desc nulls last")
+	}
+	if inc.EventTime != "" {
+		inc.DedupOrder = append(inc.DedupOrder, "kiln_src."+d.Quote(inc.EventTime)+" desc nulls last")
+	}
+	return inc
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// parseInterval reads "3 days", "90 minutes", "1 hour", "2 weeks".
+func parseInterval(s string) (*dialect.Interval, error) {
+	f := strings.Fields(strings.ToLower(strings.TrimSpace(s)))
+	if len(f) != 2 {
+		return nil, fmt.Errorf("expected a number and a unit")
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n < 0 {
+		return nil, fmt.Errorf("%q is not a whole number", f[0])
+	}
+	unit := strings.TrimSuffix(f[1], "s")
+	switch unit {
+	case "minute", "hour", "day", "month":
+	case "week":
+		n, unit = n*7, "day"
+	default:
+		return nil, fmt.Errorf("unknown unit %q", f[1])
+	}
+	return &dialect.Interval{N: n, Unit: unit}, nil
+}
+
+// fullBuildSQL is what the first build (and --full-refresh) of an
+// incremental model selects: the model, reduced to one row per key by the
+// same rule the incremental batches use, so both build the same table.
+func (c *compilation) fullBuildSQL(inc *Incremental, sql string) string {
+	if len(inc.UniqueKey) == 0 || inc.Strategy == "append" || inc.Strategy == "microbatch" || len(inc.DedupOrder) == 0 {
+		return sql
+	}
+	return c.dialect.Dedup(sql, inc.UniqueKey, inc.DedupOrder)
+}

@@ -1,0 +1,363 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/compiler/dialect"
+)
+
+// buildIncremental brings an incremental model up to date. The first build,
+// a missing target and --full-refresh build the whole table (deduplicated
+// by the same rule as the batches); otherwise one batch is selected with
+// Kiln's late-data predicates, reduced to one row per key, materialized
+// once into a temporary table and applied with the model's strategy, all in
+// one transaction: a failure anywhere leaves the target as it was.
+func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result, opts Options) error {
+	d := wh.Dialect()
+	rel := *n.Relation
+	inc := n.Incremental
+	existing, err := wh.RelationKind(ctx, rel)
+	if err != nil {
+		return err
+	}
+	if existing != dialect.KindTable || (opts.FullRefresh && fullRefreshAllowed(n)) {
+		if inc.Strategy == "microbatch" && (opts.EventTimeStart != nil || opts.EventTimeEnd != nil) && existing == dialect.KindTable {
+			return microbatch(ctx, wh, n, r, opts)
+		}
+		return replaceRelation(ctx, wh, n, r, existing, d.ReplaceTable(rel, n.CompiledSQL, existing))
+	}
+	if inc.Strategy == "microbatch" {
+		return microbatch(ctx, wh, n, r, opts)
+	}
+	tmp := "kiln_batch__" + rel.Identifier
+	target := d.Render(rel)
+	err = wh.InTx(ctx, func(tx Execer) error {
+		rec := recorder{tx, &r.Statements}
+		targetCols, err := describe(ctx, rec, d, target)
+		if err != nil {
+			return err
+		}
+		preds, err := latePredicates(ctx, rec, d, inc, target, targetCols)
+		if err != nil {
+			return err
+		}
+		batch := d.Filter(inc.SQL, preds)
+		if len(inc.UniqueKey) > 0 && inc.Strategy != "append" && len(inc.DedupOrder) > 0 {
+			batch = d.Dedup(batch, inc.UniqueKey, inc.DedupOrder)
+		}
+		if _, err := rec.Exec(ctx, d.CreateTemp(tmp, batch)); err != nil {
+			return err
+		}
+		batchCols, err := describe(ctx, rec, d, d.Quote(tmp))
+		if err != nil {
+			return err
+		}
+		cols, err := reconcileSchema(ctx, rec, d, n, rel, targetCols, batchCols)
+		if err != nil {
+			return err
+		}
+		m := dialect.Merge{Target: rel, Source: d.Quote(tmp), Keys: inc.UniqueKey, Insert: cols}
+		for _, c := range cols {
+			if !containsFold(inc.UniqueKey, c) {
+				m.Update = append(m.Update, c)
+			}
+		}
+		if inc.EventTime != "" && inc.Strategy != "append" {
+			// Prune the target side to the batch's event-time range, so the
+			// cost follows the batch, not the history.
+			lo, err := rec.Query(ctx, fmt.Sprintf("select cast(min(%s) as varchar) from %s", d.Quote(inc.EventTime), d.Quote(tmp)))
+			if err != nil {
+				return err
+			}
+			if v := firstString(lo); v != "" {
+				m.Prune = append(m.Prune, fmt.Sprintf("DBT_INTERNAL_DEST.%s >= %s", d.Quote(inc.EventTime), d.TypedLiteral(v, typeOf(targetCols, inc.EventTime))))
+			}
+		}
+		m.Prune = append(m.Prune, inc.Predicates...)
+		var stmts []string
+		switch inc.Strategy {
+		case "merge":
+			stmts = []string{d.Merge(m)}
+		case "delete+insert":
+			stmts = []string{d.DeleteMatching(m), d.InsertSelect(rel, cols, d.Quote(tmp), "")}
+		case "append":
+			stmts = []string{d.InsertSelect(rel, cols, d.Quote(tmp), "")}
+		default:
+			return fmt.Errorf("unknown incremental strategy %q", inc.Strategy)
+		}
+		var affected int64
+		for i, s := range stmts {
+			n, err := rec.Exec(ctx, s)
+			if err != nil {
+				return err
+			}
+			if i == len(stmts)-1 {
+				affected = n
+			}
+		}
+		r.RowsAffected = affected
+		_, err = rec.Exec(ctx, d.DropTemp(tmp))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	r.Status = StatusSuccess
+	r.Message = fmt.Sprintf("%s %d", strings.ToUpper(strings.ReplaceAll(inc.Strategy, "+", " ")), r.RowsAffected)
+	return nil
+}
+
+// fullRefreshAllowed honours the full_refresh config: false protects a
+// model from --full-refresh, as in dbt.
+func fullRefreshAllowed(n *compiler.Node) bool {
+	if v, ok := n.Config["full_refresh"].(bool); ok {
+		return v
+	}
+	return true
+}
+
+// latePredicates are Kiln's batch predicates on the model's output: with
+// arrival_time, every row that arrived at or after the target's high-water
+// mark; with event_time and lookback, every row within lookback of the
+// target's newest event; with event_time alone, rows at or after it.
+// Rows exactly at the mark are taken again: re-merging them changes
+// nothing, and missing one that arrived in the same instant would lose it.
+func latePredicates(ctx context.Context, tx Execer, d dialect.Dialect, inc *compiler.Incremental, target string, cols []dialect.Column) ([]string, error) {
+	col := inc.ArrivalTime
+	if col == "" {
+		col = inc.EventTime
+	}
+	if col == "" {
+		return nil, nil
+	}
+	if typeOf(cols, col) == "" {
+		return nil, fmt.Errorf("column %s of the incremental model is not in the existing table %s (run with --full-refresh after changing it)", col, target)
+	}
+	hw, err := tx.Query(ctx, fmt.Sprintf("select cast(max(%s) as varchar) from %s", d.Quote(col), target))
+	if err != nil {
+		return nil, err
+	}
+	mark := firstString(hw)
+	if mark == "" {
+		return nil, nil // empty target: the whole model is the batch
+	}
+	bound := d.TypedLiteral(mark, typeOf(cols, col))
+	if inc.ArrivalTime == "" && inc.Lookback != nil {
+		bound = d.Minus(bound, *inc.Lookback)
+	}
+	return []string{"kiln_src." + d.Quote(col) + " >= " + bound}, nil
+}
+
+func describe(ctx context.Context, tx Execer, d dialect.Dialect, rel string) ([]dialect.Column, error) {
+	rows, err := tx.Query(ctx, d.DescribeColumns(rel))
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]dialect.Column, 0, len(rows))
+	for _, row := range rows {
+		if len(row) < 2 {
+			continue
+		}
+		cols = append(cols, dialect.Column{Name: fmt.Sprint(row[0]), Type: fmt.Sprint(row[1])})
+	}
+	return cols, nil
+}
+
+func typeOf(cols []dialect.Column, name string) string {
+	for _, c := range cols {
+		if strings.EqualFold(c.Name, name) {
+			return c.Type
+		}
+	}
+	return ""
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func firstString(rows [][]any) string {
+	if len(rows) == 0 || len(rows[0]) == 0 || rows[0][0] == nil {
+		return ""
+	}
+	return fmt.Sprint(rows[0][0])
+}
+
+// reconcileSchema applies on_schema_change and returns the columns to
+// write from the batch.
+func reconcileSchema(ctx context.Context, tx Execer, d dialect.Dialect, n *compiler.Node, rel dialect.Relation, target, batch []dialect.Column) ([]string, error) {
+	var added, removed, changed []dialect.Column
+	for _, b := range batch {
+		t := typeOf(target, b.Name)
+		switch {
+		case t == "":
+			added = append(added, b)
+		case !strings.EqualFold(t, b.Type):
+			changed = append(changed, b)
+		}
+	}
+	for _, t := range target {
+		if typeOf(batch, t.Name) == "" {
+			removed = append(removed, t)
+		}
+	}
+	names := func(cs []dialect.Column) []string {
+		out := make([]string, len(cs))
+		for i, c := range cs {
+			out[i] = c.Name
+		}
+		return out
+	}
+	var cols []string
+	switch n.Incremental.OnSchemaChange {
+	case "fail":
+		if len(added)+len(removed) > 0 {
+			return nil, fmt.Errorf("the columns of %s changed (added: %s; removed: %s) and on_schema_change is 'fail'; run with --full-refresh, or set on_schema_change to append_new_columns or sync_all_columns",
+				n.Name, orNone(names(added)), orNone(names(removed)))
+		}
+		cols = names(batch)
+	case "append_new_columns", "sync_all_columns":
+		for _, c := range added {
+			if _, err := tx.Exec(ctx, d.AddColumn(rel, c)); err != nil {
+				return nil, err
+			}
+		}
+		if n.Incremental.OnSchemaChange == "sync_all_columns" {
+			for _, c := range removed {
+				if _, err := tx.Exec(ctx, d.DropColumn(rel, c.Name)); err != nil {
+					return nil, err
+				}
+			}
+			for _, c := range changed {
+				if _, err := tx.Exec(ctx, d.AlterColumnType(rel, c)); err != nil {
+					return nil, err
+				}
+			}
+		}
+		cols = names(batch)
+	default: // ignore: write the columns both have
+		for _, b := range batch {
+			if typeOf(target, b.Name) != "" {
+				cols = append(cols, b.Name)
+			}
+		}
+	}
+	return cols, nil
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+// microbatch replaces the model's data one event-time window at a time,
+// each window's delete and insert in one transaction, so no window is ever
+// seen empty. Without --event-time-start/--event-time-end it reprocesses
+// from lookback batches before the target's newest event to the newest
+// event of the model.
+func microbatch(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result, opts Options) error {
+	d := wh.Dialect()
+	rel := *n.Relation
+	inc := n.Incremental
+	target := d.Render(rel)
+	et := d.Quote(inc.EventTime)
+	unit := inc.BatchSize
+	var start, end time.Time
+	if opts.EventTimeStart != nil {
+		start = *opts.EventTimeStart
+	} else {
+		rows, err := wh.Query(ctx, fmt.Sprintf("select cast(max(%s) as timestamp) from %s", et, target))
+		if err != nil {
+			return err
+		}
+		t, ok := asTime(rows)
+		if !ok {
+			return replaceRelation(ctx, wh, n, r, dialect.KindTable, d.ReplaceTable(rel, n.CompiledSQL, dialect.KindTable))
+		}
+		start = addUnit(truncUnit(t, unit), unit, -inc.LookbackBatches)
+	}
+	if opts.EventTimeEnd != nil {
+		end = *opts.EventTimeEnd
+	} else {
+		rows, err := wh.Query(ctx, fmt.Sprintf("select cast(max(%s) as timestamp) from %s as kiln_src", et, "(\n"+inc.SQL+"\n)"))
+		if err != nil {
+			return err
+		}
+		t, ok := asTime(rows)
+		if !ok {
+			r.Status, r.Message = StatusSuccess, "MICROBATCH 0 batches"
+			return nil
+		}
+		end = addUnit(truncUnit(t, unit), unit, 1)
+	}
+	start = truncUnit(start, unit)
+	cols, err := describe(ctx, wh, d, target)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	batches := 0
+	for s := start; s.Before(end); s = addUnit(s, unit, 1) {
+		e := addUnit(s, unit, 1)
+		window := fmt.Sprintf("%s >= %s and %s < %s", et, d.TypedLiteral(s.Format("2006-01-02 15:04:05"), "timestamp"), et, d.TypedLiteral(e.Format("2006-01-02 15:04:05"), "timestamp"))
+		err := wh.InTx(ctx, func(tx Execer) error {
+			rec := recorder{tx, &r.Statements}
+			if _, err := rec.Exec(ctx, d.DeleteWhere(rel, window)); err != nil {
+				return err
+			}
+			src := "(\n" + d.Filter(inc.SQL, []string{"kiln_src." + window}) + "\n) as kiln_batch"
+			k, err := rec.Exec(ctx, d.InsertSelect(rel, names, src, ""))
+			r.RowsAffected += k
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("batch %s: %w", s.Format(time.DateTime), err)
+		}
+		batches++
+	}
+	r.Status = StatusSuccess
+	r.Message = fmt.Sprintf("MICROBATCH %d batch%s, %d rows", batches, map[bool]string{true: "", false: "es"}[batches == 1], r.RowsAffected)
+	return nil
+}
+
+func asTime(rows [][]any) (time.Time, bool) {
+	if len(rows) == 0 || len(rows[0]) == 0 {
+		return time.Time{}, false
+	}
+	t, ok := rows[0][0].(time.Time)
+	return t, ok
+}
+
+func truncUnit(t time.Time, unit string) time.Time {
+	switch unit {
+	case "hour":
+		return t.Truncate(time.Hour)
+	case "month":
+		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, t.Location())
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+}
+
+func addUnit(t time.Time, unit string, n int) time.Time {
+	switch unit {
+	case "hour":
+		return t.Add(time.Duration(n) * time.Hour)
+	case "month":
+		return t.AddDate(0, n, 0)
+	}
+	return t.AddDate(0, 0, n)
+}
