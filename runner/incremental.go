@@ -149,7 +149,13 @@ func latePredicates(ctx context.Context, tx Execer, d dialect.Dialect, inc *comp
 	if inc.ArrivalTime == "" && inc.Lookback != nil {
 		bound = d.Minus(bound, *inc.Lookback)
 	}
-	return []string{"kiln_src." + d.Quote(col) + " >= " + bound}, nil
+	op := " >= "
+	if inc.Strategy == "append" {
+		// Appending a row twice would duplicate it: only rows strictly
+		// after the mark.
+		op = " > "
+	}
+	return []string{"kiln_src." + d.Quote(col) + op + bound}, nil
 }
 
 func describe(ctx context.Context, tx Execer, d dialect.Dialect, rel string) ([]dialect.Column, error) {

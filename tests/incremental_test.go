@@ -129,3 +129,20 @@ func TestMicrobatchBackfill(t *testing.T) {
 	}
 	equal(t, rows(t, dir, "select id from main.fct order by id"), []string{"1", "2", "3", "4"})
 }
+
+// A row later than the lookback window is missed by the lookback mode (as
+// docs/incremental.md says) and caught by the arrival-time mode.
+func TestRowsLaterThanLookback(t *testing.T) {
+	late := "9,late,2023-12-01 10:00:00,2024-01-03 10:05:00" // a month late
+	lookback := project(t, incrementalProject("materialized='incremental', unique_key='id', event_time='event_at', lookback='3 days'"))
+	mustKiln(t, lookback, 0, "run")
+	appendCSV(t, lookback, late)
+	mustKiln(t, lookback, 0, "run")
+	equal(t, rows(t, lookback, "select id from main.fct order by id"), []string{"1", "2"})
+
+	arrival := project(t, incrementalProject("materialized='incremental', unique_key='id', event_time='event_at', arrival_time='loaded_at'"))
+	mustKiln(t, arrival, 0, "run")
+	appendCSV(t, arrival, late)
+	mustKiln(t, arrival, 0, "run")
+	equal(t, rows(t, arrival, "select id from main.fct order by id"), []string{"1", "2", "9"})
+}
