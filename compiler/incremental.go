@@ -179,3 +179,84 @@ func (c *compilation) fullBuildSQL(inc *Incremental, sql string) string {
 	}
 	return c.dialect.Dedup(sql, inc.UniqueKey, inc.DedupOrder)
 }
+
+// Mark is a value read from the warehouse at run time (a high-water mark,
+// the batch's earliest event) with its SQL type.
+type Mark struct {
+	Value string
+	Type  string
+}
+
+// BatchSQL is the query selecting one batch: the model rendered with
+// is_incremental() true, filtered by Kiln's late-data predicate against
+// mark (the target's high-water mark of ArrivalTime, else of EventTime; nil
+// when the target is empty), and reduced to one row per key.
+//
+// With arrival_time, every row that arrived at or after the mark; with
+// event_time and lookback, every row within lookback of the target's newest
+// event; with event_time alone, rows at or after it. Rows exactly at the
+// mark are taken again: re-merging them changes nothing, and a row that
+// arrived in the same instant as the mark but in a later load would
+// otherwise be lost. Append, which cannot re-merge, takes rows strictly
+// after the mark.
+func (inc *Incremental) BatchSQL(d dialect.Dialect, mark *Mark) string {
+	var preds []string
+	if col := inc.MarkColumn(); col != "" && mark != nil {
+		bound := d.TypedLiteral(mark.Value, mark.Type)
+		if inc.ArrivalTime == "" && inc.Lookback != nil {
+			bound = d.Minus(bound, *inc.Lookback)
+		}
+		op := " >= "
+		if inc.Strategy == "append" {
+			op = " > "
+		}
+		preds = append(preds, "kiln_src."+d.Quote(col)+op+bound)
+	}
+	batch := d.Filter(inc.SQL, preds)
+	if len(inc.UniqueKey) > 0 && inc.Strategy != "append" && len(inc.DedupOrder) > 0 {
+		batch = d.Dedup(batch, inc.UniqueKey, inc.DedupOrder)
+	}
+	return batch
+}
+
+// MarkColumn is the column whose maximum in the target bounds the next
+// batch: arrival_time, else event_time, else none (the whole model).
+func (inc *Incremental) MarkColumn() string {
+	if inc.ArrivalTime != "" {
+		return inc.ArrivalTime
+	}
+	return inc.EventTime
+}
+
+// ApplySQL are the statements that apply a batch, materialized as the
+// temporary table tmp with columns cols, to the target rel. batchMin, the
+// batch's earliest event time, prunes the target side of the merge so its
+// cost follows the batch, not the history.
+func (inc *Incremental) ApplySQL(d dialect.Dialect, rel dialect.Relation, tmp string, cols []string, batchMin *Mark) []string {
+	m := dialect.Merge{Target: rel, Source: d.Quote(tmp), Keys: inc.UniqueKey, Insert: cols}
+	for _, c := range cols {
+		if !containsFold(inc.UniqueKey, c) {
+			m.Update = append(m.Update, c)
+		}
+	}
+	if inc.EventTime != "" && batchMin != nil {
+		m.Prune = append(m.Prune, "DBT_INTERNAL_DEST."+d.Quote(inc.EventTime)+" >= "+d.TypedLiteral(batchMin.Value, batchMin.Type))
+	}
+	m.Prune = append(m.Prune, inc.Predicates...)
+	switch inc.Strategy {
+	case "delete+insert":
+		return []string{d.DeleteMatching(m), d.InsertSelect(rel, cols, d.Quote(tmp), "")}
+	case "append":
+		return []string{d.InsertSelect(rel, cols, d.Quote(tmp), "")}
+	}
+	return []string{d.Merge(m)}
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}

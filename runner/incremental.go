@@ -41,15 +41,21 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 		if err != nil {
 			return err
 		}
-		preds, err := latePredicates(ctx, rec, d, inc, target, targetCols)
-		if err != nil {
-			return err
+		var mark *compiler.Mark
+		if col := inc.MarkColumn(); col != "" {
+			typ := typeOf(targetCols, col)
+			if typ == "" {
+				return fmt.Errorf("column %s of the incremental model is not in the existing table %s (run with --full-refresh after changing it)", col, target)
+			}
+			hw, err := rec.Query(ctx, fmt.Sprintf("select cast(max(%s) as varchar) from %s", d.Quote(col), target))
+			if err != nil {
+				return err
+			}
+			if v := firstString(hw); v != "" {
+				mark = &compiler.Mark{Value: v, Type: typ}
+			}
 		}
-		batch := d.Filter(inc.SQL, preds)
-		if len(inc.UniqueKey) > 0 && inc.Strategy != "append" && len(inc.DedupOrder) > 0 {
-			batch = d.Dedup(batch, inc.UniqueKey, inc.DedupOrder)
-		}
-		if _, err := rec.Exec(ctx, d.CreateTemp(tmp, batch)); err != nil {
+		if _, err := rec.Exec(ctx, d.CreateTemp(tmp, inc.BatchSQL(d, mark))); err != nil {
 			return err
 		}
 		batchCols, err := describe(ctx, rec, d, d.Quote(tmp))
@@ -60,35 +66,17 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 		if err != nil {
 			return err
 		}
-		m := dialect.Merge{Target: rel, Source: d.Quote(tmp), Keys: inc.UniqueKey, Insert: cols}
-		for _, c := range cols {
-			if !containsFold(inc.UniqueKey, c) {
-				m.Update = append(m.Update, c)
-			}
-		}
+		var batchMin *compiler.Mark
 		if inc.EventTime != "" && inc.Strategy != "append" {
-			// Prune the target side to the batch's event-time range, so the
-			// cost follows the batch, not the history.
 			lo, err := rec.Query(ctx, fmt.Sprintf("select cast(min(%s) as varchar) from %s", d.Quote(inc.EventTime), d.Quote(tmp)))
 			if err != nil {
 				return err
 			}
 			if v := firstString(lo); v != "" {
-				m.Prune = append(m.Prune, fmt.Sprintf("DBT_INTERNAL_DEST.%s >= %s", d.Quote(inc.EventTime), d.TypedLiteral(v, typeOf(targetCols, inc.EventTime))))
+				batchMin = &compiler.Mark{Value: v, Type: typeOf(targetCols, inc.EventTime)}
 			}
 		}
-		m.Prune = append(m.Prune, inc.Predicates...)
-		var stmts []string
-		switch inc.Strategy {
-		case "merge":
-			stmts = []string{d.Merge(m)}
-		case "delete+insert":
-			stmts = []string{d.DeleteMatching(m), d.InsertSelect(rel, cols, d.Quote(tmp), "")}
-		case "append":
-			stmts = []string{d.InsertSelect(rel, cols, d.Quote(tmp), "")}
-		default:
-			return fmt.Errorf("unknown incremental strategy %q", inc.Strategy)
-		}
+		stmts := inc.ApplySQL(d, rel, tmp, cols, batchMin)
 		var affected int64
 		for i, s := range stmts {
 			n, err := rec.Exec(ctx, s)
@@ -120,44 +108,6 @@ func fullRefreshAllowed(n *compiler.Node) bool {
 	return true
 }
 
-// latePredicates are Kiln's batch predicates on the model's output: with
-// arrival_time, every row that arrived at or after the target's high-water
-// mark; with event_time and lookback, every row within lookback of the
-// target's newest event; with event_time alone, rows at or after it.
-// Rows exactly at the mark are taken again: re-merging them changes
-// nothing, and missing one that arrived in the same instant would lose it.
-func latePredicates(ctx context.Context, tx Execer, d dialect.Dialect, inc *compiler.Incremental, target string, cols []dialect.Column) ([]string, error) {
-	col := inc.ArrivalTime
-	if col == "" {
-		col = inc.EventTime
-	}
-	if col == "" {
-		return nil, nil
-	}
-	if typeOf(cols, col) == "" {
-		return nil, fmt.Errorf("column %s of the incremental model is not in the existing table %s (run with --full-refresh after changing it)", col, target)
-	}
-	hw, err := tx.Query(ctx, fmt.Sprintf("select cast(max(%s) as varchar) from %s", d.Quote(col), target))
-	if err != nil {
-		return nil, err
-	}
-	mark := firstString(hw)
-	if mark == "" {
-		return nil, nil // empty target: the whole model is the batch
-	}
-	bound := d.TypedLiteral(mark, typeOf(cols, col))
-	if inc.ArrivalTime == "" && inc.Lookback != nil {
-		bound = d.Minus(bound, *inc.Lookback)
-	}
-	op := " >= "
-	if inc.Strategy == "append" {
-		// Appending a row twice would duplicate it: only rows strictly
-		// after the mark.
-		op = " > "
-	}
-	return []string{"kiln_src." + d.Quote(col) + op + bound}, nil
-}
-
 func describe(ctx context.Context, tx Execer, d dialect.Dialect, rel string) ([]dialect.Column, error) {
 	rows, err := tx.Query(ctx, d.DescribeColumns(rel))
 	if err != nil {
@@ -180,15 +130,6 @@ func typeOf(cols []dialect.Column, name string) string {
 		}
 	}
 	return ""
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func firstString(rows [][]any) string {
