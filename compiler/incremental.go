@@ -32,6 +32,11 @@ type Incremental struct {
 	Begin     string `json:"begin,omitempty"`
 	// LookbackBatches is microbatch's lookback, in batches.
 	LookbackBatches int `json:"lookback_batches,omitempty"`
+	// PruneTarget limits the target side of the merge to the batch's
+	// event-time range. It assumes a key's event time never moves earlier
+	// than the time already stored for it (true of events; not of, say,
+	// max(event_at) per key): prune_target=false turns it off.
+	PruneTarget bool `json:"prune_target"`
 	// DedupOrder orders the rows of one key, latest first: the one kept.
 	DedupOrder []string `json:"dedup_order,omitempty"`
 	// SQL is the model rendered with is_incremental() true, before Kiln's
@@ -44,7 +49,7 @@ var schemaChanges = []string{"ignore", "fail", "append_new_columns", "sync_all_c
 
 // incrementalConfig reads and checks the incremental configs of n.
 func (c *compilation) incrementalConfig(n *Node) *Incremental {
-	inc := &Incremental{Strategy: "merge", OnSchemaChange: "ignore"}
+	inc := &Incremental{Strategy: "merge", OnSchemaChange: "ignore", PruneTarget: true}
 	bad := false
 	str := func(key string) string {
 		v, ok := n.Config[key]
@@ -108,6 +113,14 @@ func (c *compilation) incrementalConfig(n *Node) *Incremental {
 		inc.LookbackBatches = 1
 	}
 	inc.Predicates = stringList(n.Config["incremental_predicates"])
+	if p, ok := n.Config["prune_target"]; ok {
+		b, isBool := p.(bool)
+		if !isBool {
+			c.errorf(c.configPos(n, "prune_target"), "write prune_target=false", "prune_target must be true or false, got %v", p)
+			bad = true
+		}
+		inc.PruneTarget = b
+	}
 	inc.BatchSize = str("batch_size")
 	inc.Begin = str("begin")
 	switch {
@@ -239,7 +252,7 @@ func (inc *Incremental) ApplySQL(d dialect.Dialect, rel dialect.Relation, tmp st
 			m.Update = append(m.Update, c)
 		}
 	}
-	if inc.EventTime != "" && batchMin != nil {
+	if inc.EventTime != "" && batchMin != nil && inc.PruneTarget {
 		m.Prune = append(m.Prune, "DBT_INTERNAL_DEST."+d.Quote(inc.EventTime)+" >= "+d.TypedLiteral(batchMin.Value, batchMin.Type))
 	}
 	m.Prune = append(m.Prune, inc.Predicates...)

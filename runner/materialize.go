@@ -89,9 +89,6 @@ func replaceRelation(ctx context.Context, wh Warehouse, n *compiler.Node, r *Res
 	isView := n.Materialized() == "view"
 	err := wh.InTx(ctx, func(tx Execer) error {
 		rec := recorder{tx, &r.Statements}
-		if _, err := rec.Exec(ctx, d.CreateSchema(rel.Database, rel.Schema)); err != nil {
-			return err
-		}
 		for _, s := range stmts {
 			if _, err := rec.Exec(ctx, s); err != nil {
 				return err
@@ -134,7 +131,6 @@ func loadSeed(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result) er
 	err = wh.InTx(ctx, func(tx Execer) error {
 		rec := recorder{tx, &r.Statements}
 		for _, s := range []string{
-			d.CreateSchema(rel.Database, rel.Schema),
 			d.Drop(staging, dialect.KindTable),
 			d.CreateTable(staging, data.Columns),
 		} {

@@ -107,6 +107,16 @@ func Run(ctx context.Context, wh Warehouse, plan Plan, opts Options) []*Result {
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Schemas are created once, up front: created inside each node's
+	// transaction, two nodes of a new schema would conflict.
+	if err := createSchemas(runCtx, wh, g.nodes); err != nil {
+		now := opts.Now()
+		var results []*Result
+		for _, n := range g.nodes {
+			results = append(results, &Result{UniqueID: n.UniqueID, Node: n, Status: StatusError, Message: err.Error(), StartedAt: now, CompletedAt: now})
+		}
+		return results
+	}
 
 	var (
 		mu       sync.Mutex
@@ -329,4 +339,23 @@ func gateTests(g *execGraph, add func(from, to int)) {
 	for _, e := range extra {
 		add(e.test, e.target)
 	}
+}
+
+func createSchemas(ctx context.Context, wh Warehouse, nodes []*compiler.Node) error {
+	d := wh.Dialect()
+	seen := map[[2]string]bool{}
+	for _, n := range nodes {
+		if n.Relation == nil || n.ResourceType == compiler.Test {
+			continue
+		}
+		key := [2]string{n.Relation.Database, n.Relation.Schema}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if _, err := wh.Exec(ctx, d.CreateSchema(key[0], key[1])); err != nil {
+			return err
+		}
+	}
+	return nil
 }

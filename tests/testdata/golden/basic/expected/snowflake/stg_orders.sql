@@ -1,0 +1,3 @@
+
+select order_id, customer_id, lower(status) as status, amount from WAREHOUSE.ANALYTICS.orders
+

@@ -1,0 +1,1 @@
+select * from {{ ref('order_totals') }} where completed_amount < 0

@@ -1,0 +1,3 @@
+
+select store_id, sale_id, qty, event_at from analytics.events
+

@@ -1,0 +1,18 @@
+-- the batch, with the target's high-water mark at 2024-01-02 12:05:00
+create or replace temporary table kiln_batch__fct_lookback as
+select * from (
+select * from (
+
+select sale_id, max(qty) as qty, max(event_at) as event_at from WAREHOUSE.ANALYTICS.events
+where event_at > (select min(event_at) from WAREHOUSE.ANALYTICS.fct_lookback)
+group by sale_id
+) as kiln_src
+where kiln_src.event_at >= dateadd(day, -3, cast('2024-01-02 12:05:00' as TIMESTAMP_NTZ))
+) as kiln_src
+qualify row_number() over (partition by sale_id order by kiln_src.event_at desc nulls last) = 1;
+
+-- applied to the target, pruned to the batch's earliest event
+delete from WAREHOUSE.ANALYTICS.fct_lookback as DBT_INTERNAL_DEST
+where (sale_id) in (select sale_id from kiln_batch__fct_lookback);
+insert into WAREHOUSE.ANALYTICS.fct_lookback (sale_id, qty, event_at)
+select sale_id, qty, event_at from kiln_batch__fct_lookback;
