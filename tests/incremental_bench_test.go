@@ -1,0 +1,93 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/runner"
+)
+
+// BenchmarkIncrementalBatch measures one incremental merge of a
+// 10,000-row batch (new sales, late rows and corrections) into a fact of
+// `history` rows, against a full refresh of the same fact. Reported:
+// ns/op (the incremental run), full-refresh-ns, and inc/full (the
+// fraction). Run: go test ./tests -run XXX -bench IncrementalBatch -benchtime 5x
+func BenchmarkIncrementalBatch(b *testing.B) {
+	for _, history := range []int{10_000_000, 20_000_000} {
+		b.Run(fmt.Sprintf("history=%dM", history/1_000_000), func(b *testing.B) {
+			benchIncremental(b, history)
+		})
+	}
+}
+
+func benchIncremental(b *testing.B, history int) {
+	ctx := context.Background()
+	fsys := fstest.MapFS{
+		"dbt_project.yml":    {Data: []byte("name: bench\n")},
+		"models/sources.yml": {Data: []byte("version: 2\nsources:\n  - name: raw\n    tables:\n      - name: events\n")},
+		"models/fct.sql": {Data: []byte("{{ config(materialized='incremental', unique_key=['store_id','sale_id'], event_time='event_at', arrival_time='loaded_at') }}\n" +
+			"select store_id, sale_id, qty, amount, event_at, loaded_at from {{ source('raw', 'events') }}")},
+	}
+	m, ds := compiler.Compile(ctx, compiler.Options{FS: fsys, Target: compiler.Target{Name: "dev", Type: "duckdb", Schema: "main", Threads: 2}})
+	if ds.HasErrors() {
+		b.Fatal(ds)
+	}
+	dir := b.TempDir()
+	wh, err := runner.OpenDuckDB(ctx, runner.DuckDBConfig{Path: dir + "/bench.duckdb", Threads: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer wh.Close()
+	// One sale every 6 seconds from 2022 on, loaded 5 minutes later.
+	must := func(q string) {
+		if _, err := wh.Exec(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	must("create schema raw")
+	must(fmt.Sprintf(`create table raw.events as
+		select (i %% 50)::integer as store_id, i as sale_id, (1 + i %% 7)::integer as qty, ((i %% 1000) / 10.0)::decimal(10,2) as amount,
+		       timestamp '2022-01-01' + to_seconds(i * 6) as event_at,
+		       timestamp '2022-01-01' + to_seconds(i * 6 + 300) as loaded_at
+		from range(%d) t(i)`, history))
+	run := func(full bool) time.Duration {
+		start := time.Now()
+		res := runner.Run(ctx, wh, runner.Plan{Manifest: m, Selected: map[string]bool{"model.bench.fct": true}}, runner.Options{Threads: 1, FullRefresh: full})
+		if len(res) != 1 || res[0].Status != runner.StatusSuccess {
+			b.Fatalf("run: %+v", res[0])
+		}
+		return time.Since(start)
+	}
+	fullTime := run(true)
+	next := history
+	b.ResetTimer()
+	var incTotal time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		// 10,000 rows: 9,000 new sales, 500 late sales from the last two
+		// days, 500 corrections of recent sales, all arriving now.
+		must(fmt.Sprintf(`insert into raw.events
+			select (i %% 50)::integer, %d + i, 2, 9.99,
+			       timestamp '2022-01-01' + to_seconds((%d + i) * 6), timestamp '2022-01-01' + to_seconds((%d + 9000) * 6 + 600)
+			from range(9000) t(i)
+			union all
+			select (i %% 50)::integer, %d + 9000 + i, 1, 1.00,
+			       timestamp '2022-01-01' + to_seconds((%d - 20000 - i) * 6), timestamp '2022-01-01' + to_seconds((%d + 9000) * 6 + 600)
+			from range(500) t(i)
+			union all
+			select (s %% 50)::integer, s, 3, 3.33, timestamp '2022-01-01' + to_seconds(s * 6), timestamp '2022-01-01' + to_seconds((%d + 9000) * 6 + 601)
+			from (select %d - 1 - i * 7 as s from range(500) t(i))`,
+			next, next, next, next, next, next, next, next))
+		next += 9500
+		b.StartTimer()
+		incTotal += run(false)
+	}
+	b.StopTimer()
+	inc := incTotal / time.Duration(b.N)
+	b.ReportMetric(float64(fullTime.Nanoseconds()), "full-refresh-ns")
+	b.ReportMetric(float64(inc)/float64(fullTime), "inc/full")
+}
