@@ -1,12 +1,14 @@
 package compiler
 
 import (
+	"fmt"
 	"io/fs"
 	"sort"
 
 	"github.com/kiln-build/kiln/compiler/dag"
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/selector"
+	"github.com/kiln-build/kiln/compiler/yamlspec"
 )
 
 // SelectOptions are a command's selection flags.
@@ -24,10 +26,16 @@ type SelectOptions struct {
 func Select(m *Manifest, o SelectOptions) (map[string]bool, diag.Diagnostics) {
 	u := &universe{m: m}
 	opts := selector.Options{Include: o.Include, Exclude: o.Exclude, Selector: o.Selector}
-	if o.Selector != "" {
-		return nil, diag.Diagnostics{{Pos: diag.Pos{File: "--selector"}, Summary: "--selector needs selectors.yml, which this version of kiln does not read yet", Hint: "use --select and --exclude"}}
+	defs, ds := loadSelectors(o.FS)
+	if ds.HasErrors() {
+		return nil, ds
 	}
-	sel, ds := selector.Evaluate(u, opts)
+	opts.Selectors = defs
+	if o.Selector != "" && defs == nil {
+		return nil, diag.Diagnostics{{Pos: diag.Pos{File: "--selector"}, Summary: fmt.Sprintf("no selectors.yml in the project, so there is no selector %q", o.Selector), Hint: "define it in selectors.yml next to dbt_project.yml, or use --select"}}
+	}
+	sel, sds := selector.Evaluate(u, opts)
+	ds = append(ds, sds...)
 	if ds.HasErrors() {
 		return nil, ds
 	}
@@ -44,6 +52,25 @@ func Select(m *Manifest, o SelectOptions) (map[string]bool, diag.Diagnostics) {
 		}
 	}
 	return sel, ds
+}
+
+// loadSelectors reads selectors.yml (dbt's YAML selectors) when the
+// project has one.
+func loadSelectors(fsys fs.FS) (*selector.Definitions, diag.Diagnostics) {
+	if fsys == nil {
+		return nil, nil
+	}
+	src, err := fs.ReadFile(fsys, "selectors.yml")
+	if err != nil {
+		return nil, nil
+	}
+	root, ds := yamlspec.Parse("selectors.yml", src)
+	if ds.HasErrors() || root == nil {
+		return nil, ds
+	}
+	doc := yamlspec.NewDecoder("selectors.yml").Plain(root)
+	defs, sds := selector.ParseSelectors("selectors.yml", doc)
+	return defs, append(ds, sds...)
 }
 
 func enabled(n *Node) bool {

@@ -273,3 +273,25 @@ sources:
 	mustKiln(t, dir, 0, "run")
 	equal(t, rows(t, dir, "select * from main.stores order by 1"), []string{"1|LEEDS", "2|YORK"})
 }
+
+func TestYAMLSelectors(t *testing.T) {
+	files := shop()
+	files["selectors.yml"] = `selectors:
+  - name: marts_only
+    definition:
+      union:
+        - method: tag
+          value: daily
+        - exclude:
+            - method: resource_type
+              value: test
+`
+	dir := project(t, files)
+	ls := mustKiln(t, dir, 0, "ls", "--selector", "marts_only")
+	// The model's tests come along by dbt's eager indirect selection.
+	equal(t, strings.Fields(ls.stdout), []string{"shop.marts.customer_revenue", "shop.unique_customer_revenue_customer_id"})
+	r := kiln(t, dir, nil, "ls", "--selector", "nope")
+	if r.code != 2 || !strings.Contains(r.output(), "nope") {
+		t.Fatalf("unknown selector: exit %d\n%s", r.code, r.output())
+	}
+}

@@ -54,6 +54,13 @@ func nodeSQLPath(n *compiler.Node) string {
 	if n.ResourceType == compiler.Test && n.TestMetadata != nil {
 		return filepath.Join(filepath.FromSlash(n.Path), n.Name+".sql")
 	}
+	if n.ResourceType == compiler.Snapshot {
+		// A file may hold several snapshots, and YAML ones have no SQL file.
+		if ext := filepath.Ext(n.Path); ext == ".yml" || ext == ".yaml" {
+			return filepath.Join(filepath.FromSlash(n.Path), n.Name+".sql")
+		}
+		return filepath.Join(filepath.Dir(filepath.FromSlash(n.Path)), n.Name+".sql")
+	}
 	if n.ResourceType == compiler.Seed {
 		return filepath.FromSlash(strings.TrimSuffix(n.Path, ".csv") + ".sql")
 	}

@@ -23,7 +23,7 @@ var (
 	flagProfiles   = &ucli.StringFlag{Name: "profiles-dir", Usage: "directory holding profiles.yml (default: the project dir, then ~/.kiln, then ~/.dbt)", EnvVars: []string{"KILN_PROFILES_DIR", "DBT_PROFILES_DIR"}}
 	flagTarget     = &ucli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "profile target to use (default: the profile's target:)"}
 	flagVars       = &ucli.StringFlag{Name: "vars", Usage: "variables as YAML or JSON, e.g. --vars '{start_date: 2024-01-01}'"}
-	flagSelect     = &ucli.StringSliceFlag{Name: "select", Aliases: []string{"s", "models", "m"}, Usage: "nodes to include: names, +a, a+, 2+a+1, @a, tag:x, path:dir, config.materialized:table, resource_type:seed, source:s; space = union, comma = intersection"}
+	flagSelect     = &ucli.StringSliceFlag{Name: "select", Aliases: []string{"s"}, Usage: "nodes to include: names, +a, a+, 2+a+1, @a, tag:x, path:dir, config.materialized:table, resource_type:seed, source:s; space = union, comma = intersection"}
 	flagExclude    = &ucli.StringSliceFlag{Name: "exclude", Usage: "nodes to leave out (same grammar as --select)"}
 	flagSelector   = &ucli.StringFlag{Name: "selector", Usage: "a named selector from selectors.yml"}
 	flagThreads    = &ucli.IntFlag{Name: "threads", Usage: "nodes run at once (default: the profile's threads, else 4)"}
@@ -31,8 +31,6 @@ var (
 	flagEventStart = &ucli.StringFlag{Name: "event-time-start", Usage: "microbatch models: reprocess batches from this time (YYYY-MM-DD[ HH:MM:SS])"}
 	flagEventEnd   = &ucli.StringFlag{Name: "event-time-end", Usage: "microbatch models: reprocess batches up to this time (exclusive)"}
 	flagFailFast   = &ucli.BoolFlag{Name: "fail-fast", Aliases: []string{"x"}, Usage: "stop at the first failure"}
-	flagState      = &ucli.StringFlag{Name: "state", Usage: "directory with a previous run's artifacts (for state: selectors and --defer)"}
-	flagDefer      = &ucli.BoolFlag{Name: "defer", Usage: "resolve refs to unselected models from --state"}
 	flagLogFormat  = &ucli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json (one JSON object per event)"}
 	flagNoColor    = &ucli.BoolFlag{Name: "no-color", Usage: "no colour even on a terminal (NO_COLOR does the same)"}
 )
@@ -42,7 +40,7 @@ func projectFlags() []ucli.Flag {
 }
 
 func selectFlags() []ucli.Flag {
-	return []ucli.Flag{flagSelect, flagExclude, flagSelector, flagState, flagDefer}
+	return []ucli.Flag{flagSelect, flagExclude, flagSelector}
 }
 
 func runFlags() []ucli.Flag {
@@ -80,8 +78,9 @@ func commands(e *env_) []*ucli.Command {
 		{Name: "seed", Usage: "load seeds/*.csv into tables", Flags: join(projectFlags(), selectFlags(), runFlags()), Action: exec("seed", false)},
 		{Name: "run", Usage: "build models in dependency order", Flags: join(projectFlags(), selectFlags(), runFlags()), Action: exec("run", false)},
 		{Name: "test", Usage: "run data tests", Flags: join(projectFlags(), selectFlags(), runFlags()), Action: exec("test", true)},
+		{Name: "snapshot", Usage: "build SCD2 snapshots", Flags: join(projectFlags(), selectFlags(), runFlags()), Action: exec("snapshot", false)},
 		{
-			Name: "build", Usage: "seeds, models and tests together in dependency order",
+			Name: "build", Usage: "seeds, models, snapshots and tests together in dependency order",
 			Description: "Each node's tests run right after it; a failing test or model skips everything\ndownstream of it, and independent branches go on.\n\nExamples:\n   kiln build\n   kiln build --select +fact_sales      fact_sales and everything it needs\n   kiln build -s tag:daily --threads 8",
 			Flags:       join(projectFlags(), selectFlags(), runFlags()),
 			Action:      exec("build", true),
@@ -259,12 +258,13 @@ func countExecutable(m *compiler.Manifest, sel map[string]bool) int {
 
 // resource types each command executes.
 var commandTypes = map[string][]string{
-	"seed":    {compiler.Seed},
-	"run":     {compiler.Model},
-	"test":    {compiler.Test},
-	"build":   {compiler.Seed, compiler.Model, compiler.Test, compiler.Snapshot},
-	"compile": {compiler.Model, compiler.Test, compiler.Seed, compiler.Snapshot},
-	"ls":      {compiler.Model, compiler.Test, compiler.Seed, compiler.Snapshot, compiler.Source, compiler.Exposure},
+	"seed":     {compiler.Seed},
+	"run":      {compiler.Model},
+	"test":     {compiler.Test},
+	"snapshot": {compiler.Snapshot},
+	"build":    {compiler.Seed, compiler.Model, compiler.Test, compiler.Snapshot},
+	"compile":  {compiler.Model, compiler.Test, compiler.Seed, compiler.Snapshot},
+	"ls":       {compiler.Model, compiler.Test, compiler.Seed, compiler.Snapshot, compiler.Source, compiler.Exposure},
 }
 
 func (s *session) selectNodes(c *ucli.Context, command string) (map[string]bool, error) {
@@ -272,9 +272,6 @@ func (s *session) selectNodes(c *ucli.Context, command string) (map[string]bool,
 }
 
 func (s *session) selectTypes(c *ucli.Context, types []string) (map[string]bool, error) {
-	if c.Bool("defer") || c.String("state") != "" {
-		return nil, invalid("error: --state and --defer are not available yet in this version of kiln\n  hint: run without them; state selection is planned")
-	}
 	sel, ds := compiler.Select(s.manifest, compiler.SelectOptions{
 		Include:  c.StringSlice("select"),
 		Exclude:  c.StringSlice("exclude"),

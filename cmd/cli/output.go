@@ -93,6 +93,8 @@ func describe(n *compiler.Node) string {
 		return n.Materialized() + " model " + n.RelationName
 	case compiler.Seed:
 		return "seed " + n.RelationName
+	case compiler.Snapshot:
+		return "snapshot " + n.RelationName
 	case compiler.Test:
 		return "test " + n.Name
 	}
