@@ -190,16 +190,19 @@ func (c *compilation) run() {
 	props := c.loadProperties(files.properties)
 	c.buildSources(props)
 	c.declareModels(files.models, files.seeds)
+	snaps := c.declareSnapshots(files.snapshots, props)
 	c.applyProperties(props)
 	if c.failed() {
 		return
 	}
 	c.baseGlobals = c.makeBaseGlobals()
 	c.renderModels()
+	c.renderSnapshots(snaps)
 	if c.failed() {
 		return
 	}
 	c.finishModels()
+	c.finishSnapshots(snaps)
 	c.buildTests(props, files.singularTests)
 	c.buildExposures(props)
 	if c.failed() {
@@ -210,7 +213,7 @@ func (c *compilation) run() {
 
 // projectFiles is what discover found, by role, each sorted.
 type projectFiles struct {
-	models, seeds, macros, properties, singularTests []string
+	models, seeds, macros, properties, singularTests, snapshots []string
 }
 
 func (c *compilation) discover() projectFiles {
@@ -260,12 +263,20 @@ func (c *compilation) discover() projectFiles {
 			pf.properties = append(pf.properties, p)
 		}
 	})
+	walk(c.project.SnapshotPaths, func(p string) {
+		switch path.Ext(p) {
+		case ".sql":
+			pf.snapshots = append(pf.snapshots, p)
+		case ".yml", ".yaml":
+			pf.properties = append(pf.properties, p)
+		}
+	})
 	walk(c.project.TestPaths, func(p string) {
 		if path.Ext(p) == ".sql" {
 			pf.singularTests = append(pf.singularTests, p)
 		}
 	})
-	for _, s := range [][]string{pf.models, pf.seeds, pf.macros, pf.properties, pf.singularTests} {
+	for _, s := range [][]string{pf.models, pf.seeds, pf.macros, pf.properties, pf.singularTests, pf.snapshots} {
 		sort.Strings(s)
 	}
 	return pf
@@ -619,14 +630,18 @@ func sortedKeys(m map[string]bool) []string {
 func (c *compilation) link() {
 	m := c.manifest
 	for _, r := range c.models {
-		if r.node.ResourceType == Model && r.node.Materialized() == "ephemeral" {
-			// Ephemeral models are inlined, but stay in the manifest and
-			// graph so lineage and selection see them.
-		}
+		// Ephemeral models are inlined, but stay in the manifest and graph
+		// so lineage and selection see them.
 		m.Nodes[r.node.UniqueID] = r.node
 	}
+	// Unsorted: the graph orders its ids itself.
+	all := make([]*Node, 0, len(m.Nodes)+len(m.Sources)+len(m.Exposures))
+	for _, set := range []map[string]*Node{m.Nodes, m.Sources, m.Exposures} {
+		for _, n := range set {
+			all = append(all, n)
+		}
+	}
 	g := dag.New()
-	all := m.All()
 	for _, n := range all {
 		g.AddNode(n.UniqueID)
 	}
@@ -645,20 +660,30 @@ func (c *compilation) link() {
 		return
 	}
 	m.Order = order
-	m.ParentMap = map[string][]string{}
-	m.ChildMap = map[string][]string{}
-	for _, n := range all {
-		p := g.Parents(n.UniqueID)
-		if p == nil {
-			p = []string{}
+	// The two maps are independent: fill them side by side.
+	m.ParentMap = make(map[string][]string, len(all))
+	m.ChildMap = make(map[string][]string, len(all))
+	names := func(idx []int32) []string {
+		out := make([]string, len(idx))
+		for k, i := range idx {
+			out[k] = g.ID(int(i))
 		}
-		ch := g.Children(n.UniqueID)
-		if ch == nil {
-			ch = []string{}
-		}
-		m.ParentMap[n.UniqueID] = p
-		m.ChildMap[n.UniqueID] = ch
+		return out
 	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for _, n := range all {
+			i, _ := g.Index(n.UniqueID)
+			m.ChildMap[n.UniqueID] = names(g.ChildIndexes(i))
+		}
+	}()
+	for _, n := range all {
+		i, _ := g.Index(n.UniqueID)
+		m.ParentMap[n.UniqueID] = names(g.ParentIndexes(i))
+	}
+	wg.Wait()
 	m.Graph = g
 }
 

@@ -198,6 +198,9 @@ func (c *compilation) relationFor(n *Node) dialect.Relation {
 	if d := n.ConfigString("database"); d != "" {
 		db = d
 	}
+	if n.ResourceType == Snapshot {
+		schema, db = snapshotSchema(n, schema, db)
+	}
 	ident := n.Name
 	if a := n.ConfigString("alias"); a != "" {
 		ident = a

@@ -86,6 +86,8 @@ type Node struct {
 	CompiledSQL string `json:"compiled_code,omitempty"`
 	// Incremental is set for incremental models.
 	Incremental *Incremental `json:"incremental,omitempty"`
+	// Snapshot is set for snapshots.
+	Snapshot *SnapshotPlan `json:"snapshot,omitempty"`
 
 	// Tests.
 	TestMetadata *TestMetadata `json:"test_metadata,omitempty"`

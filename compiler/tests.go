@@ -63,6 +63,17 @@ func (c *compilation) buildTests(props []propertyFile, singular []string) {
 				add(col.DataTests, testTarget{n, col.Name, pf.path})
 			}
 		}
+		for _, s := range pf.props.Snapshots {
+			idx, ok := c.byName[s.Name]
+			if !ok || c.models[idx].node.ResourceType != Snapshot {
+				continue
+			}
+			n := c.models[idx].node
+			add(s.DataTests, testTarget{n, "", pf.path})
+			for _, col := range s.Columns {
+				add(col.DataTests, testTarget{n, col.Name, pf.path})
+			}
+		}
 		for _, s := range pf.props.Sources {
 			for _, t := range s.Tables {
 				n := c.sourceByName[s.Name+"."+t.Name]

@@ -42,6 +42,8 @@ func execute(ctx context.Context, wh Warehouse, m *compiler.Manifest, n *compile
 		err = loadSeed(ctx, wh, n, r)
 	case compiler.Test:
 		err = runTest(ctx, wh, n, r)
+	case compiler.Snapshot:
+		err = buildSnapshot(ctx, wh, n, r, opts)
 	default:
 		err = fmt.Errorf("kiln cannot execute a %s", n.ResourceType)
 	}

@@ -106,4 +106,17 @@ type Dialect interface {
 	AddColumn(rel Relation, col Column) string
 	DropColumn(rel Relation, name string) string
 	AlterColumnType(rel Relation, col Column) string
+
+	// Snapshots (SCD2).
+
+	// SnapshotCreate creates the snapshot table from s.Staged on its
+	// first run: every row a current version.
+	SnapshotCreate(s Snapshot) string
+	// SnapshotDuplicateKeys counts the unique keys that occur more than
+	// once in s.Staged.
+	SnapshotDuplicateKeys(s Snapshot) string
+	// SnapshotMerge are the statements of a later run, in order, to run
+	// in one transaction after s.Staged exists and the target has every
+	// staged column.
+	SnapshotMerge(s Snapshot) []SnapshotStatement
 }
