@@ -146,3 +146,15 @@ func TestRowsLaterThanLookback(t *testing.T) {
 	mustKiln(t, arrival, 0, "run")
 	equal(t, rows(t, arrival, "select id from main.fct order by id"), []string{"1", "2", "9"})
 }
+
+func TestIncrementalSyncAllColumns(t *testing.T) {
+	cfg := "materialized='incremental', unique_key='id', event_time='event_at', arrival_time='loaded_at', on_schema_change='sync_all_columns'"
+	dir := project(t, incrementalProject(cfg))
+	mustKiln(t, dir, 0, "run")
+	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2024-01-03 10:05:00")
+	// val is dropped, tag added: the table follows the model's columns.
+	os.WriteFile(filepath.Join(dir, "models/fct.sql"), []byte("{{ config("+cfg+") }}\nselect id, event_at, loaded_at, 'x' as tag from {{ source('raw', 'events') }}"), 0o644)
+	mustKiln(t, dir, 0, "run")
+	equal(t, rows(t, dir, "select column_name from information_schema.columns where table_name = 'fct' order by ordinal_position"), []string{"id", "event_at", "loaded_at", "tag"})
+	equal(t, rows(t, dir, "select id, tag from main.fct order by id"), []string{"1|NULL", "2|x", "3|x"})
+}
