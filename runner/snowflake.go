@@ -2,11 +2,11 @@ package runner
 
 import (
 	"context"
-	"crypto/rsa"
 	"database/sql"
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,7 +167,7 @@ func snowflakeDriverConfig(cfg SnowflakeConfig) (*gosnowflake.Config, error) {
 		c.Authenticator = gosnowflake.AuthTypeUsernamePasswordMFA
 	case strings.HasPrefix(auth, "https://") && strings.Contains(auth, ".okta.com"):
 		c.Authenticator = gosnowflake.AuthTypeOkta
-		u, err := parseURL(cfg.Authenticator)
+		u, err := url.Parse(cfg.Authenticator)
 		if err != nil {
 			return nil, err
 		}
@@ -177,8 +177,6 @@ func snowflakeDriverConfig(cfg SnowflakeConfig) (*gosnowflake.Config, error) {
 	}
 	return c, nil
 }
-
-var _ *rsa.PrivateKey // key pair authentication: see snowflake_key.go
 
 func (w *Snowflake) Dialect() dialect.Dialect { return w.dialect }
 
@@ -204,7 +202,7 @@ func scrub(err error, secrets []string) error {
 	}
 	var qe *QueryError
 	if errors.As(err, &qe) {
-		return &QueryError{SQL: qe.SQL, Err: errors.New(strings.TrimPrefix(clean, ""))}
+		return &QueryError{SQL: qe.SQL, Err: errors.New(clean)}
 	}
 	return errors.New(clean)
 }
@@ -578,9 +576,13 @@ func (w *Snowflake) LoadRows(ctx context.Context, tx Execer, rel dialect.Relatio
 	statement := func(n int) string {
 		return insert + strings.Repeat(tuple+", ", n-1) + tuple
 	}
+	isDate := make([]bool, len(cols))
+	for i, col := range cols {
+		isDate[i] = strings.EqualFold(strings.TrimSpace(col.Type), "DATE")
+	}
 	batch := max(1, min(loadBatchRows, loadBatchParams/len(cols)))
 	if c == nil {
-		return sfLoadLiterals(ctx, tx, d, insert, placeholders, rows, batch)
+		return sfLoadLiterals(ctx, tx, d, insert, placeholders, isDate, rows, batch)
 	}
 	args := make([]any, 0, batch*len(cols))
 	var loaded int64
@@ -588,8 +590,8 @@ func (w *Snowflake) LoadRows(ctx context.Context, tx Execer, rel dialect.Relatio
 		end := min(start+batch, len(rows))
 		args = args[:0]
 		for _, r := range rows[start:end] {
-			for _, v := range r {
-				args = append(args, sfBindValue(v))
+			for i, v := range r {
+				args = append(args, sfBindValue(v, isDate[i]))
 			}
 		}
 		if _, err := c.ExecContext(ctx, statement(end-start), args...); err != nil {
@@ -601,8 +603,9 @@ func (w *Snowflake) LoadRows(ctx context.Context, tx Execer, rel dialect.Relatio
 	return loaded, nil
 }
 
-// sfBindValue is v as the driver should bind it.
-func sfBindValue(v any) any {
+// sfBindValue is v as the driver should bind it; a time for a DATE
+// column is bound as the date alone.
+func sfBindValue(v any, date bool) any {
 	switch v := v.(type) {
 	case nil, bool, int64, string:
 		return v
@@ -611,6 +614,9 @@ func sfBindValue(v any) any {
 	case float64:
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	case time.Time:
+		if date {
+			return v.UTC().Format("2006-01-02")
+		}
 		return v.UTC().Format("2006-01-02 15:04:05.999999999")
 	default:
 		return fmt.Sprint(v)
@@ -639,7 +645,7 @@ func sfNeedsCast(typ string, rows [][]any, i int) bool {
 
 // sfLoadLiterals is LoadRows through an Execer that cannot bind
 // parameters: values are rendered as Snowflake literals.
-func sfLoadLiterals(ctx context.Context, tx Execer, d dialect.Snowflake, insert string, placeholders []string, rows [][]any, batch int) (int64, error) {
+func sfLoadLiterals(ctx context.Context, tx Execer, d dialect.Snowflake, insert string, placeholders []string, isDate []bool, rows [][]any, batch int) (int64, error) {
 	var loaded int64
 	var b strings.Builder
 	for start := 0; start < len(rows); start += batch {
@@ -656,7 +662,7 @@ func sfLoadLiterals(ctx context.Context, tx Execer, d dialect.Snowflake, insert 
 					b.WriteString(", ")
 				}
 				lit := "NULL"
-				switch x := sfBindValue(v).(type) {
+				switch x := sfBindValue(v, isDate[i]).(type) {
 				case bool:
 					lit = strconv.FormatBool(x)
 				case int64:
