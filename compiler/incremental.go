@@ -37,6 +37,13 @@ type Incremental struct {
 	// than the time already stored for it (true of events; not of, say,
 	// max(event_at) per key): prune_target=false turns it off.
 	PruneTarget bool `json:"prune_target"`
+	// DeleteCondition is a predicate over a batch row (op = 'D',
+	// _fivetran_deleted): the key's latest change satisfying it removes
+	// the key from the target and is never inserted.
+	DeleteCondition string `json:"delete_condition,omitempty"`
+	// SoftDeleteColumn keeps such rows instead, with this boolean column
+	// set to true.
+	SoftDeleteColumn string `json:"soft_delete_column,omitempty"`
 	// DedupOrder orders the rows of one key, latest first: the one kept.
 	DedupOrder []string `json:"dedup_order,omitempty"`
 	// SQL is the model rendered with is_incremental() true, before Kiln's
@@ -123,6 +130,17 @@ func (c *compilation) incrementalConfig(n *Node) *Incremental {
 	}
 	inc.BatchSize = str("batch_size")
 	inc.Begin = str("begin")
+	inc.DeleteCondition = str("delete_condition")
+	inc.SoftDeleteColumn = str("soft_delete_column")
+	c.fivetranDefaults(n, inc)
+	if inc.SoftDeleteColumn != "" && inc.DeleteCondition == "" {
+		c.errorf(c.configPos(n, "soft_delete_column"), "add delete_condition=\"op = 'D'\" (or _fivetran_deleted) to say which changes are deletes", "soft_delete_column needs delete_condition")
+		bad = true
+	}
+	if inc.DeleteCondition != "" && inc.Strategy != "merge" && inc.Strategy != "delete+insert" {
+		c.errorf(c.configPos(n, "delete_condition"), "use incremental_strategy='merge' or 'delete+insert'", "delete_condition needs a unique_key strategy (merge or delete+insert), not %s", inc.Strategy)
+		bad = true
+	}
 	switch {
 	case inc.Strategy == "microbatch":
 		if inc.EventTime == "" {
@@ -185,12 +203,55 @@ func parseInterval(s string) (*dialect.Interval, error) {
 
 // fullBuildSQL is what the first build (and --full-refresh) of an
 // incremental model selects: the model, reduced to one row per key by the
-// same rule the incremental batches use, so both build the same table.
+// same rule the incremental batches use, and with deleted keys left out
+// (or flagged), so both build the same table.
 func (c *compilation) fullBuildSQL(inc *Incremental, sql string) string {
-	if len(inc.UniqueKey) == 0 || inc.Strategy == "append" || inc.Strategy == "microbatch" || len(inc.DedupOrder) == 0 {
+	if len(inc.UniqueKey) == 0 || inc.Strategy == "append" || inc.Strategy == "microbatch" {
 		return sql
 	}
-	return c.dialect.Dedup(sql, inc.UniqueKey, inc.DedupOrder)
+	if len(inc.DedupOrder) > 0 {
+		sql = c.dialect.Dedup(sql, inc.UniqueKey, inc.DedupOrder)
+	}
+	return inc.withDeletes(c.dialect, sql, false)
+}
+
+// DeletedFlag is the column a batch carries to mark deletes.
+const DeletedFlag = "__kiln_deleted"
+
+// withDeletes applies the delete condition to rows already reduced to one
+// per key: in a batch, as the DeletedFlag column the merge reads; in a full
+// build, by leaving deleted keys out. With soft deletes both add the
+// model's own soft-delete column instead.
+func (inc *Incremental) withDeletes(d dialect.Dialect, sql string, batch bool) string {
+	if inc.DeleteCondition == "" {
+		return sql
+	}
+	flag := "coalesce((" + inc.DeleteCondition + "), false)"
+	switch {
+	case inc.SoftDeleteColumn != "":
+		return "select kiln_src.*, " + flag + " as " + d.Quote(inc.SoftDeleteColumn) + " from (\n" + sql + "\n) as kiln_src"
+	case batch:
+		return "select kiln_src.*, " + flag + " as " + DeletedFlag + " from (\n" + sql + "\n) as kiln_src"
+	}
+	return d.Filter(sql, []string{"not " + flag})
+}
+
+// fivetranDefaults applies Fivetran's conventions when the model documents
+// its columns and they include Fivetran's: _fivetran_synced is the arrival
+// time and _fivetran_deleted the delete condition, unless configured.
+func (c *compilation) fivetranDefaults(n *Node, inc *Incremental) {
+	for _, col := range n.Columns {
+		switch strings.ToLower(col.Name) {
+		case "_fivetran_synced":
+			if inc.ArrivalTime == "" {
+				inc.ArrivalTime = col.Name
+			}
+		case "_fivetran_deleted":
+			if inc.DeleteCondition == "" && inc.Strategy != "append" && inc.Strategy != "microbatch" {
+				inc.DeleteCondition = col.Name
+			}
+		}
+	}
 }
 
 // Mark is a value read from the warehouse at run time (a high-water mark,
@@ -229,7 +290,7 @@ func (inc *Incremental) BatchSQL(d dialect.Dialect, mark *Mark) string {
 	if len(inc.UniqueKey) > 0 && inc.Strategy != "append" && len(inc.DedupOrder) > 0 {
 		batch = d.Dedup(batch, inc.UniqueKey, inc.DedupOrder)
 	}
-	return batch
+	return inc.withDeletes(d, batch, true)
 }
 
 // MarkColumn is the column whose maximum in the target bounds the next
@@ -246,7 +307,18 @@ func (inc *Incremental) MarkColumn() string {
 // batch's earliest event time, prunes the target side of the merge so its
 // cost follows the batch, not the history.
 func (inc *Incremental) ApplySQL(d dialect.Dialect, rel dialect.Relation, tmp string, cols []string, batchMin *Mark) []string {
+	hardDeletes := inc.DeleteCondition != "" && inc.SoftDeleteColumn == ""
+	var written []string
+	for _, c := range cols {
+		if !(hardDeletes && c == DeletedFlag) {
+			written = append(written, c)
+		}
+	}
+	cols = written
 	m := dialect.Merge{Target: rel, Source: d.Quote(tmp), Keys: inc.UniqueKey, Insert: cols}
+	if hardDeletes {
+		m.DeleteWhen = "DBT_INTERNAL_SOURCE." + DeletedFlag
+	}
 	for _, c := range cols {
 		if !containsFold(inc.UniqueKey, c) {
 			m.Update = append(m.Update, c)
@@ -258,7 +330,11 @@ func (inc *Incremental) ApplySQL(d dialect.Dialect, rel dialect.Relation, tmp st
 	m.Prune = append(m.Prune, inc.Predicates...)
 	switch inc.Strategy {
 	case "delete+insert":
-		return []string{d.DeleteMatching(m), d.InsertSelect(rel, cols, d.Quote(tmp), "")}
+		where := ""
+		if hardDeletes {
+			where = "not " + DeletedFlag
+		}
+		return []string{d.DeleteMatching(m), d.InsertSelect(rel, cols, d.Quote(tmp), where)}
 	case "append":
 		return []string{d.InsertSelect(rel, cols, d.Quote(tmp), "")}
 	}

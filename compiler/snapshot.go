@@ -26,6 +26,10 @@ type SnapshotPlan struct {
 	// ValidToCurrent is dbt_valid_to_current: a SQL expression current
 	// rows carry instead of NULL.
 	ValidToCurrent string `json:"dbt_valid_to_current,omitempty"`
+	// DeleteCondition marks source rows that are deletes (Fivetran's
+	// _fivetran_deleted): they are left out of the source, so hard_deletes
+	// treats their keys as deleted.
+	DeleteCondition string `json:"delete_condition,omitempty"`
 }
 
 var (
@@ -296,6 +300,17 @@ func (c *compilation) finishSnapshots(decls []*snapshotDecl) {
 		}
 		n.DependsOn = sortedKeys(deps)
 		n.Snapshot = c.snapshotPlan(d, r)
+		if p := n.Snapshot; p != nil {
+			p.DeleteCondition = n.ConfigString("delete_condition")
+			for _, col := range n.Columns {
+				if p.DeleteCondition == "" && strings.EqualFold(col.Name, "_fivetran_deleted") {
+					p.DeleteCondition = col.Name
+				}
+			}
+			if p.DeleteCondition != "" {
+				n.CompiledSQL = c.dialect.Filter(n.CompiledSQL, []string{"not coalesce((" + p.DeleteCondition + "), false)"})
+			}
+		}
 	}
 }
 

@@ -62,7 +62,17 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 		if err != nil {
 			return err
 		}
-		cols, err := reconcileSchema(ctx, rec, d, n, rel, targetCols, batchCols)
+		// The delete flag is the batch's own column, not the model's.
+		modelCols := batchCols[:0:0]
+		for _, c := range batchCols {
+			if c.Name != compiler.DeletedFlag {
+				modelCols = append(modelCols, c)
+			}
+		}
+		cols, err := reconcileSchema(ctx, rec, d, n, rel, targetCols, modelCols)
+		if len(modelCols) < len(batchCols) {
+			cols = append(cols, compiler.DeletedFlag)
+		}
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ import (
 
 var (
 	propSeed      = flag.Int64("incseed", 0, "run only this seed of the incremental property test")
-	propSequences = flag.Int("incsequences", 30, "sequences per incremental configuration")
+	propSequences = flag.Int("incsequences", 20, "sequences per incremental configuration")
 )
 
 // incConfig is one way of configuring the same incremental model.
@@ -33,12 +33,18 @@ type incConfig struct {
 	// ties: a load may start in the same instant the previous one ended
 	// (append cannot tell such a row from one it already has).
 	ties bool
+	// deletes: change records include deletes (op 'D'), re-inserts after
+	// a delete and deletes of keys never seen.
+	deletes bool
 }
 
 var incConfigs = []incConfig{
 	{name: "merge/id/arrival", config: "unique_key='sale_id', event_time='event_at', arrival_time='loaded_at'", corrections: true, ties: true},
 	{name: "merge/composite/arrival", config: "unique_key=['store_id','sale_id'], event_time='event_at', arrival_time='loaded_at'", corrections: true, composite: true, ties: true},
 	{name: "delete+insert/composite/arrival", config: "incremental_strategy='delete+insert', unique_key=['store_id','sale_id'], event_time='event_at', arrival_time='loaded_at'", corrections: true, composite: true, ties: true},
+	{name: "merge/id/arrival/deletes", config: "unique_key='sale_id', event_time='event_at', arrival_time='loaded_at', delete_condition=\"op = 'D'\"", corrections: true, ties: true, deletes: true},
+	{name: "delete+insert/composite/arrival/deletes", config: "incremental_strategy='delete+insert', unique_key=['store_id','sale_id'], event_time='event_at', arrival_time='loaded_at', delete_condition=\"op = 'D'\"", corrections: true, composite: true, ties: true, deletes: true},
+	{name: "merge/composite/arrival/soft-deletes", config: "unique_key=['store_id','sale_id'], event_time='event_at', arrival_time='loaded_at', delete_condition=\"op = 'D'\", soft_delete_column='is_deleted'", corrections: true, composite: true, ties: true, deletes: true},
 	{name: "merge/id/lookback", config: "unique_key='sale_id', event_time='event_at', lookback='2 days'", lateWindow: 47 * time.Hour},
 	{name: "delete+insert/composite/lookback", config: "incremental_strategy='delete+insert', unique_key=['store_id','sale_id'], event_time='event_at', lookback='2 days'", lateWindow: 47 * time.Hour, composite: true},
 	{name: "append/arrival", config: "incremental_strategy='append', event_time='event_at', arrival_time='loaded_at'"},
@@ -68,7 +74,7 @@ func TestIncrementalEqualsFullRefresh(t *testing.T) {
 				"dbt_project.yml":    {Data: []byte("name: prop\n")},
 				"models/sources.yml": {Data: []byte("version: 2\nsources:\n  - name: raw\n    tables:\n      - name: events\n")},
 				"models/fct.sql": {Data: []byte("{{ config(materialized='incremental', " + cfg.config + ") }}\n" +
-					"select store_id, sale_id, qty, event_at, loaded_at from {{ source('raw', 'events') }}")},
+					"select store_id, sale_id, qty, op, event_at, loaded_at from {{ source('raw', 'events') }}")},
 			}
 			inc := compileFor(t, fsys, "inc")
 			full := compileFor(t, fsys, "fullrefresh")
@@ -96,6 +102,7 @@ func TestIncrementalEqualsFullRefresh(t *testing.T) {
 
 type event struct {
 	store, sale, qty  int
+	op                string
 	eventAt, loadedAt time.Time
 }
 
@@ -103,7 +110,7 @@ func runSequence(ctx context.Context, wh *runner.DuckDB, inc, full *compiler.Man
 	rng := rand.New(rand.NewSource(seed))
 	for _, s := range []string{
 		"drop schema if exists inc cascade", "drop schema if exists fullrefresh cascade", "create schema if not exists raw",
-		"create or replace table raw.events (store_id integer, sale_id integer, qty integer, event_at timestamp, loaded_at timestamp)",
+		"create or replace table raw.events (store_id integer, sale_id integer, qty integer, op varchar, event_at timestamp, loaded_at timestamp)",
 	} {
 		if _, err := wh.Exec(ctx, s); err != nil {
 			return err
@@ -145,7 +152,7 @@ func runSequence(ctx context.Context, wh *runner.DuckDB, inc, full *compiler.Man
 					ev = clock.Add(-lateness)
 				}
 			}
-			e := event{store: store, sale: nextSale, qty: 1 + rng.Intn(9), eventAt: ev.Truncate(time.Second), loadedAt: arrival()}
+			e := event{store: store, sale: nextSale, qty: 1 + rng.Intn(9), op: "I", eventAt: ev.Truncate(time.Second), loadedAt: arrival()}
 			nextSale++
 			batch = append(batch, e)
 			if cfg.corrections && rng.Intn(4) == 0 { // a duplicate key inside the batch
@@ -159,14 +166,37 @@ func runSequence(ctx context.Context, wh *runner.DuckDB, inc, full *compiler.Man
 			for k := rng.Intn(3); k > 0; k-- { // corrections of earlier sales
 				old := history[rng.Intn(len(history))]
 				old.qty = -rng.Intn(5)
+				old.op = "U"
 				old.loadedAt = arrival()
 				batch = append(batch, old)
+			}
+		}
+		if cfg.deletes {
+			for k := rng.Intn(4); k > 0; k-- {
+				switch {
+				case len(history) > 0 && rng.Intn(3) > 0: // delete, or re-insert, an earlier key
+					old := history[rng.Intn(len(history))]
+					old.op = []string{"D", "D", "I"}[rng.Intn(3)]
+					old.loadedAt = arrival()
+					batch = append(batch, old)
+				default: // delete of a key never seen
+					batch = append(batch, event{store: 1, sale: nextSale, op: "D", eventAt: clock.Truncate(time.Second), loadedAt: arrival()})
+					nextSale++
+				}
+			}
+			if len(batch) > 0 && rng.Intn(3) == 0 { // delete then re-insert within the batch
+				last := batch[len(batch)-1]
+				del, again := last, last
+				del.op, del.loadedAt = "D", arrival()
+				batch = append(batch, del)
+				again.op, again.loadedAt = "I", arrival()
+				batch = append(batch, again)
 			}
 		}
 		rng.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
 		var vals []string
 		for _, e := range batch {
-			vals = append(vals, fmt.Sprintf("(%d, %d, %d, '%s', '%s')", e.store, e.sale, e.qty, e.eventAt.Format(time.DateTime), e.loadedAt.Format(time.DateTime)))
+			vals = append(vals, fmt.Sprintf("(%d, %d, %d, '%s', '%s', '%s')", e.store, e.sale, e.qty, e.op, e.eventAt.Format(time.DateTime), e.loadedAt.Format(time.DateTime)))
 			if e.eventAt.After(maxEvent) {
 				maxEvent = e.eventAt
 			}
