@@ -41,7 +41,21 @@ func LoadProject(fsys fs.FS, env func(string) (string, bool)) (*Project, diag.Di
 		return nil, diag.Diagnostics{{Summary: "no dbt_project.yml (or kiln_project.yml) in the project directory",
 			Hint: "run kiln from the project's directory, pass --project-dir, or create a project with 'kiln init'"}}
 	}
-	sp, ds := yamlspec.LoadProject(file, src)
+	// env_var() is rendered in the project file as in profiles.yml.
+	root, ds := yamlspec.Parse(file, src)
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	if root == nil {
+		ds.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, "a project needs at least `name:`", "the project file is empty")
+		return nil, ds
+	}
+	if env == nil {
+		env = func(string) (string, bool) { return "", false }
+	}
+	ds.Append(yamlspec.ExpandEnv(file, root, env)...)
+	sp := &yamlspec.Project{}
+	ds.Append(yamlspec.Decode(file, root, sp)...)
 	if ds.HasErrors() {
 		return nil, ds
 	}

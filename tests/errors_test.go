@@ -115,3 +115,19 @@ func TestInvalidProjectTouchesNothing(t *testing.T) {
 	mustKiln(t, dir, 2, "run")
 	equal(t, rows(t, dir, "select id from main.a"), []string{"1"})
 }
+
+func TestEnvVarInProjectFile(t *testing.T) {
+	files := map[string]string{
+		"dbt_project.yml": "name: shop\nmodels:\n  shop:\n    +schema: \"{{ env_var('KILN_TEST_SCHEMA', 'fallback') }}\"\n",
+		"models/a.sql":    "select 1 as id",
+	}
+	dir := project(t, files)
+	r := kiln(t, dir, map[string]string{"KILN_TEST_SCHEMA": "sales"}, "run")
+	if r.code != 0 {
+		t.Fatal(r.output())
+	}
+	equal(t, tables(t, dir), []string{"main_sales.a"})
+
+	files["dbt_project.yml"] = "name: shop\nvars:\n  region: \"{{ env_var('KILN_TEST_REGION') }}\"\n"
+	expectInvalid(t, files, []string{"parse"}, nil, "dbt_project.yml:3:", "KILN_TEST_REGION")
+}
