@@ -45,6 +45,7 @@ type unit struct {
 	src    string // original source of the file
 	tpl    *pongo2.Template
 	segs   []seg
+	calls  []call // helper call sites of out
 	out    string
 	locals map[string]*Macro // macros defined in the same model file
 	lines  []int             // lazily built line starts of out, for error mapping
@@ -108,12 +109,12 @@ func (e *Env) Compile(path string, src []byte) (*Template, diag.Diagnostics) {
 	if err != nil {
 		return nil, diag.Diagnostics{toDiag(path, s, err)}
 	}
-	tr := &translator{}
+	tr := newTranslator(len(s))
 	out, segs, err := tr.translateUnit(nodes, true, nil)
 	if err != nil {
 		return nil, diag.Diagnostics{toDiag(path, s, err)}
 	}
-	u := &unit{env: e, file: path, src: s, segs: segs, out: out}
+	u := &unit{env: e, file: path, src: s, segs: segs, calls: tr.calls, out: out}
 	var ds diag.Diagnostics
 	if len(tr.macros) > 0 {
 		u.locals = make(map[string]*Macro, len(tr.macros))
@@ -136,13 +137,13 @@ func (e *Env) Compile(path string, src []byte) (*Template, diag.Diagnostics) {
 }
 
 func (e *Env) compileMacro(path, src string, m *macroNode, locals map[string]*Macro) (*Macro, error) {
-	tr := &translator{}
+	tr := newTranslator(256) // a macro is a part of its file
 	out, segs, err := tr.translateUnit(m.body, false, m)
 	if err != nil {
 		return nil, err
 	}
 	line, col := diag.LineCol([]byte(src), m.p)
-	mac := &Macro{name: m.name, params: m.params, u: &unit{env: e, file: path, src: src, segs: segs, out: out, locals: locals},
+	mac := &Macro{name: m.name, params: m.params, u: &unit{env: e, file: path, src: src, segs: segs, calls: tr.calls, out: out, locals: locals},
 		pos: diag.Pos{File: path, Offset: m.p, Line: line, Col: col}}
 	for i, p := range m.params {
 		mac.pnames = append(mac.pnames, pname(p))
@@ -177,6 +178,10 @@ func (noLoader) Get(path string) (io.Reader, error) {
 // that no pongo2 state is shared between goroutines.
 func (u *unit) parse() *diag.Diagnostic {
 	set := pongo2.NewSet("kiln", noLoader{})
+	// What every render of the unit needs is a set global, so Execute can
+	// hand the caller's globals to pongo2 without copying them first.
+	set.Globals[keyHelper] = dispatch
+	set.Globals[keyUnit] = u
 	tpl, err := set.FromString(u.out)
 	if err != nil {
 		d := u.pongoDiag(err)
@@ -203,15 +208,10 @@ const (
 // Execute renders the template with the given globals (ref, config, this,
 // ...). Errors are diag.Diagnostic values positioned in the original file.
 func (t *Template) Execute(globals map[string]any) (string, error) {
-	ctx := make(pongo2.Context, len(globals)+4)
-	for k, v := range globals {
-		ctx[k] = v
-	}
-	ctx[keyHelper] = dispatch
-	ctx[keyUnit] = t.u
-	ctx[keyRet] = &retSlot{}
-	ctx[keyDepth] = 0
-	out, err := t.u.tpl.Execute(ctx)
+	// pongo2 copies the context into a fresh map and never writes to it.
+	// A model body has no return slot (return() outside a macro fails) and
+	// is at macro depth 0.
+	out, err := t.u.tpl.Execute(pongo2.Context(globals))
 	if err != nil {
 		d := t.u.errorDiag(err)
 		return "", d

@@ -43,7 +43,8 @@ func errAt(pos int, format string, args ...any) *syntaxError {
 // lexTemplate splits src into text and tags in one linear pass and applies
 // whitespace control ('-') to the neighbouring text.
 func lexTemplate(src string) ([]tmplTok, error) {
-	var toks []tmplTok
+	// Each '{' can open a tag, which with the text before it makes two tokens.
+	toks := make([]tmplTok, 0, 2*strings.Count(src, "{")+1)
 	i := 0
 	textStart := 0
 	n := len(src)

@@ -13,40 +13,84 @@ import (
 	"github.com/kiln-build/kiln/compiler/diag"
 )
 
-// dispatch is the one helper registered in every render context as "__k":
-// __k(op, pos, args...). pongo2 passes the execution context implicitly.
+// dispatch is the one helper every unit's template set holds as "__k":
+// __k(i, dynamic args...) runs call i of the executing unit's table with
+// the dynamic arguments put in its slots. pongo2 passes the execution
+// context implicitly.
 func dispatch(ctx *pongo2.ExecutionContext, args ...any) (any, error) {
-	if len(args) < 1 {
+	u, _ := ctx.Public[keyUnit].(*unit)
+	idx, ok := arg(args, 0).(int)
+	if u == nil || !ok || idx < 0 || idx >= len(u.calls) {
 		return nil, fmt.Errorf("internal: bad helper call")
 	}
-	op, _ := args[0].(string)
-	pos := 0
-	if i := strings.IndexByte(op, ':'); i >= 0 {
-		pos, _ = strconv.Atoi(op[i+1:])
-		op = op[:i]
+	c := &u.calls[idx]
+	dyn := args[1:]
+	if len(dyn) != c.ndyn {
+		return nil, fmt.Errorf("internal: bad helper call %d", idx)
 	}
-	v, err := run(ctx, op, args[1:])
+	// A fresh argument slice per call: helpers and Go functions may keep it.
+	a := make([]any, len(c.args))
+	k := 0
+	for i, v := range c.args {
+		if _, ok := v.(dynArg); ok {
+			v = dyn[k]
+			k++
+		}
+		if j := i - (len(c.args) - c.nkw); j >= 0 {
+			v = kwArg{name: c.kw[j], val: v}
+		}
+		a[i] = v
+	}
+	var v any
+	var err error
+	if c.op[0] == '@' {
+		v, err = callName(ctx, c.op[1:], a)
+	} else {
+		v, err = run(ctx, c.op, a)
+	}
 	if err != nil {
-		var re *resolvedError
-		if errors.As(err, &re) {
-			return nil, err
-		}
-		var pe *posError
-		if errors.As(err, &pe) {
-			return nil, err
-		}
-		var d diag.Diagnostic
-		var dp *diag.Diagnostic
-		switch {
-		case errors.As(err, &dp):
-			d = *dp
-		case errors.As(err, &d):
-		default:
-			d = diag.Diagnostic{Summary: err.Error()}
-		}
-		return nil, &posError{pos: pos, d: d}
+		return nil, helperError(err, c.pos)
+	}
+	if c.asText {
+		return render(v), nil
 	}
 	return v, nil
+}
+
+// helperError gives a helper's error the position of the call, unless it
+// already carries one.
+func helperError(err error, pos int) error {
+	var re *resolvedError
+	if errors.As(err, &re) {
+		return err
+	}
+	var pe *posError
+	if errors.As(err, &pe) {
+		return err
+	}
+	var d diag.Diagnostic
+	var dp *diag.Diagnostic
+	switch {
+	case errors.As(err, &dp):
+		d = *dp
+	case errors.As(err, &d):
+	default:
+		d = diag.Diagnostic{Summary: err.Error()}
+	}
+	return &posError{pos: pos, d: d}
+}
+
+// strFilter is the pongo2 filter that prints a value as Jinja does, for
+// values that are not the result of a helper call.
+const strFilter = "__kiln_str"
+
+func init() {
+	// pongo2 filters are process-wide; the name is Kiln's own.
+	if err := pongo2.RegisterFilter(strFilter, func(in, _ *pongo2.Value) (*pongo2.Value, *pongo2.Error) {
+		return pongo2.AsValue(render(in.Interface())), nil
+	}); err != nil {
+		panic(err)
+	}
 }
 
 func arg(a []any, i int) any {
@@ -58,8 +102,6 @@ func arg(a []any, i int) any {
 
 func run(ctx *pongo2.ExecutionContext, op string, a []any) (any, error) {
 	switch op {
-	case "str":
-		return render(arg(a, 0)), nil
 	case "truth":
 		return truth(arg(a, 0)), nil
 	case "not":
@@ -72,9 +114,6 @@ func run(ctx *pongo2.ExecutionContext, op string, a []any) (any, error) {
 		return index(arg(a, 0), arg(a, 1))
 	case "slice":
 		return sliceOf(arg(a, 0), arg(a, 1), arg(a, 2), arg(a, 3))
-	case "call":
-		name, _ := arg(a, 0).(string)
-		return callName(ctx, name, a[1:])
 	case "meth":
 		name, _ := arg(a, 1).(string)
 		return callMethod(ctx, arg(a, 0), name, a[2:])

@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -21,6 +22,31 @@ type translator struct {
 	macros    []*macroNode // top-level macros (collected, not emitted)
 	topLevel  bool
 	err       error
+	calls     []call // helper call sites, indexed by the first argument of __k
+}
+
+// call is what is constant about one helper call site; the pongo2 source
+// passes only its index and the arguments that must be evaluated, so pongo2
+// lexes, parses and evaluates as little as possible.
+type call struct {
+	op     string // a run() operation, or "@name" for a call by name
+	pos    int    // offset in the original source, for errors
+	asText bool   // render the result as Jinja prints it
+	args   []any  // constant arguments; dynArg where pongo2 passes one
+	ndyn   int    // number of dynArg slots
+	nkw    int    // the last nkw arguments are keyword arguments named kw
+	kw     []string
+}
+
+// dynArg marks an argument slot filled at run time.
+type dynArg struct{}
+
+// newTranslator returns a translator sized for a source of n bytes, so the
+// output and the position map are built without regrowing.
+func newTranslator(n int) *translator {
+	tr := &translator{segs: make([]seg, 0, 16+n/16)}
+	tr.out.Grow(n + n/2 + 64)
+	return tr
 }
 
 // helper is the one function registered in every render context; op names
@@ -51,6 +77,7 @@ func Translate(src string) (string, error) {
 	}
 	var b strings.Builder
 	b.WriteString(out)
+	writeCalls(&b, tr.calls)
 	for _, m := range tr.macros {
 		mt := &translator{}
 		body, _, err := mt.translateUnit(m.body, false, m)
@@ -58,8 +85,16 @@ func Translate(src string) (string, error) {
 			return "", err
 		}
 		b.WriteString("\n{# macro " + m.name + " #}\n" + body)
+		writeCalls(&b, mt.calls)
 	}
 	return b.String(), nil
+}
+
+// writeCalls lists a call table after the source, for debugging.
+func writeCalls(b *strings.Builder, calls []call) {
+	for i, c := range calls {
+		fmt.Fprintf(b, "\n{# %d: %s@%d text=%v args=%#v kw=%v #}", i, c.op, c.pos, c.asText, c.args, c.kw)
+	}
 }
 
 const (
@@ -80,7 +115,7 @@ func (tr *translator) translateUnit(nodes []node, top bool, m *macroNode) (strin
 				continue
 			}
 			tr.mark(d.at())
-			tr.out.WriteString("{% if " + helper + "(\"unset\"," + strconv.Itoa(d.at()) + "," + pname(m.params[i]) + ") %}")
+			tr.out.WriteString("{% if " + tr.k("unset", d.at(), pname(m.params[i])) + " %}")
 			v := tr.expr(d)
 			tr.out.WriteString("{% set " + pname(m.params[i]) + " = " + v + " %}{% endif %}")
 		}
@@ -123,7 +158,7 @@ func (tr *translator) node(n node, top bool) {
 		tr.mark(n.p)
 		v := tr.expr(n.x)
 		tr.mark(n.p)
-		tr.out.WriteString("{{ " + tr.k("str", n.p, v) + " }}")
+		tr.out.WriteString("{{ " + tr.strOf(v) + " }}")
 	case *ifNode:
 		tr.mark(n.p)
 		opened := 0
@@ -222,7 +257,7 @@ func (tr *translator) node(n node, top bool) {
 		call.kwname = append(kw, "caller")
 		v := tr.expr(&call)
 		tr.mark(n.p)
-		tr.out.WriteString("{{ " + tr.k("str", n.p, v) + " }}")
+		tr.out.WriteString("{{ " + tr.strOf(v) + " }}")
 	}
 }
 
@@ -280,38 +315,117 @@ func (tr *translator) str(s string) string {
 		b = append(b, hexd[s[i]>>4], hexd[s[i]&15])
 	}
 	b = append(b, '"')
-	return helper + "(\"hex\"," + string(b) + ")"
+	return tr.k("hex", 0, string(b))
 }
 
 // k renders a helper call.
 func (tr *translator) k(op string, pos int, args ...string) string {
-	n := len(helper) + len(op) + 12
-	for _, a := range args {
-		n += len(a) + 1
-	}
+	return tr.kk(op, pos, nil, args)
+}
+
+// kk renders a helper call whose last len(kw) arguments are keyword
+// arguments: __k(index, dynamic args...), with literal arguments kept in the
+// call table.
+func (tr *translator) kk(op string, pos int, kw []string, args []string) string {
+	c := call{op: op, pos: pos, args: make([]any, len(args)), kw: kw, nkw: len(kw)}
 	var b strings.Builder
-	b.Grow(n)
 	b.WriteString(helper)
-	b.WriteString("(\"")
-	b.WriteString(op)
-	// Operations that cannot fail carry no position: fewer tokens for
-	// pongo2 to lex and parse.
-	if !infallible[op] {
-		b.WriteByte(':')
-		b.WriteString(strconv.Itoa(pos))
-	}
-	b.WriteByte('"')
-	for _, a := range args {
+	b.WriteByte('(')
+	b.WriteString(strconv.Itoa(len(tr.calls)))
+	for i, a := range args {
+		if v, ok := literal(a); ok {
+			c.args[i] = v
+			continue
+		}
+		c.args[i] = dynArg{}
+		c.ndyn++
 		b.WriteByte(',')
 		b.WriteString(a)
 	}
 	b.WriteByte(')')
+	tr.calls = append(tr.calls, c)
 	return b.String()
 }
 
-var infallible = map[string]bool{
-	"str": true, "truth": true, "not": true, "list": true, "dict": true, "kw": true, "none": true,
-	"hex": true, "cat": true, "eq": true, "ne": true, "do": true, "unset": true, "defname": true,
+// literal decodes a pongo2 literal the translator wrote: a string, a
+// non-negative int, true or false.
+func literal(a string) (any, bool) {
+	switch {
+	case a == "true":
+		return true, true
+	case a == "false":
+		return false, true
+	case isPlainInt(a):
+		n, err := strconv.Atoi(a)
+		return n, err == nil
+	case isPlainStringLit(a):
+		var b strings.Builder
+		for i := 1; i < len(a)-1; i++ {
+			if a[i] == '\\' {
+				i++
+			}
+			b.WriteByte(a[i])
+		}
+		return b.String(), true
+	}
+	return nil, false
+}
+
+// callIndex returns the call table index of a translated helper call.
+func callIndex(v string) (int, bool) {
+	if !strings.HasPrefix(v, helper+"(") || !strings.HasSuffix(v, ")") {
+		return 0, false
+	}
+	rest := v[len(helper)+1:]
+	end := strings.IndexAny(rest, ",)")
+	n, err := strconv.Atoi(rest[:end])
+	return n, err == nil
+}
+
+// strOf is v printed as Jinja prints it. A helper call renders its own
+// result, literals pongo2 prints like Python are emitted as they are, and
+// any other value goes through the str filter.
+func (tr *translator) strOf(v string) string {
+	if i, ok := callIndex(v); ok {
+		tr.calls[i].asText = true
+		return v
+	}
+	if v == "true" || v == "false" || isPlainInt(v) {
+		return v
+	}
+	return v + "|" + strFilter
+}
+
+func isPlainInt(v string) bool {
+	if v == "" || len(v) > 18 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isPlainStringLit reports whether v is one string literal as tr.str writes
+// it: quoted, with only '"' and '\\' escaped.
+func isPlainStringLit(v string) bool {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return false
+	}
+	for i := 1; i < len(v)-1; i++ {
+		switch v[i] {
+		case '\\': // tr.str escapes only '"' and '\\'
+			if i+1 == len(v)-1 || v[i+1] != '"' && v[i+1] != '\\' {
+				return false
+			}
+			i++
+		case '"':
+			return false
+		}
+	}
+	return true
 }
 
 var loopAttrs = map[string]string{
@@ -372,9 +486,9 @@ func (tr *translator) expr(e expr) string {
 			tr.fail(&syntaxError{pos: e.p, msg: "unknown filter '" + e.name + "'", hint: didYouMean(e.name, knownFilters)})
 			return "0"
 		}
-		args := []string{strconv.Quote(e.name), tr.expr(e.x)}
-		args = append(args, tr.args(e.args, e.kwname)...)
-		return tr.k("filter", e.p, args...)
+		x := tr.expr(e.x)
+		args, kw := tr.callArgs(e.args, e.kwname)
+		return tr.kk("filter", e.p, kw, append([]string{strconv.Quote(e.name), x}, args...))
 	case *testExpr:
 		if !knownTests[e.name] {
 			tr.fail(&syntaxError{pos: e.p, msg: "unknown test '" + e.name + "'", hint: didYouMean(e.name, knownTests)})
@@ -401,6 +515,9 @@ func (tr *translator) expr(e expr) string {
 		x := tr.expr(e.x)
 		switch e.op {
 		case "not":
+			if tr.isBool(e.x) && isAtom(x) {
+				return "not " + x
+			}
 			return tr.k("not", e.p, x)
 		case "-":
 			return tr.k("neg", e.p, x)
@@ -467,6 +584,45 @@ func (tr *translator) truth(e expr, v string) string {
 	return tr.k("truth", e.at(), v)
 }
 
+// isBool reports whether e always evaluates to a Go bool, so pongo2's own
+// not (which negates its truthiness) is exact.
+func (tr *translator) isBool(e expr) bool {
+	switch e := e.(type) {
+	case *testExpr:
+		return true
+	case *unaryExpr:
+		return e.op == "not"
+	case *binExpr:
+		switch e.op {
+		case "==", "!=", "<", ">", "<=", ">=", "in", "notin":
+			return true
+		}
+	case *constExpr:
+		_, ok := e.val.(bool)
+		return ok
+	case *attrExpr:
+		if n, ok := e.x.(*nameExpr); ok && n.name == "loop" && tr.loopDepth > 0 {
+			return e.name == "first" || e.name == "last"
+		}
+	}
+	return false
+}
+
+// isAtom reports whether a translated expression is one pongo2 term: a
+// helper call, a name or a dotted name.
+func isAtom(v string) bool {
+	if _, ok := callIndex(v); ok {
+		return true
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c == '_' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return v != ""
+}
+
 func (tr *translator) optExpr(e expr) string {
 	if e == nil {
 		return tr.k("none", 0)
@@ -502,16 +658,26 @@ func (tr *translator) constant(e *constExpr) string {
 	return "0"
 }
 
-func (tr *translator) args(args []expr, kw []string) []string {
+// callArgs translates arguments for kk: trailing keyword arguments are
+// returned as names (they travel in the op string), any keyword argument
+// followed by a positional one as a "kw" helper call.
+func (tr *translator) callArgs(args []expr, kw []string) ([]string, []string) {
+	first := len(args) // first of the trailing keyword arguments
+	for first > 0 && kw != nil && kw[first-1] != "" {
+		first--
+	}
 	out := make([]string, len(args))
 	for i, a := range args {
 		v := tr.expr(a)
-		if kw != nil && kw[i] != "" {
+		if i < first && kw != nil && kw[i] != "" {
 			v = tr.k("kw", a.at(), strconv.Quote(kw[i]), v)
 		}
 		out[i] = v
 	}
-	return out
+	if first == len(args) {
+		return out, nil
+	}
+	return out, kw[first:]
 }
 
 func (tr *translator) call(e *callExpr) string {
@@ -524,18 +690,20 @@ func (tr *translator) call(e *callExpr) string {
 			}
 			return tr.k("return", e.p, tr.expr(e.args[0]))
 		}
-		args := append([]string{strconv.Quote(pname(fn.name))}, tr.args(e.args, e.kwname)...)
-		return tr.k("call", e.p, args...)
+		args, kw := tr.callArgs(e.args, e.kwname)
+		return tr.kk("@"+pname(fn.name), e.p, kw, args)
 	case *attrExpr:
 		if n, ok := fn.x.(*nameExpr); ok && n.name == "loop" && tr.loopDepth > 0 {
 			tr.fail(errAt(fn.p, "loop.%s() is not supported", fn.name))
 			return "0"
 		}
-		args := append([]string{tr.expr(fn.x), strconv.Quote(fn.name)}, tr.args(e.args, e.kwname)...)
-		return tr.k("meth", fn.p, args...)
+		x := tr.expr(fn.x)
+		args, kw := tr.callArgs(e.args, e.kwname)
+		return tr.kk("meth", fn.p, kw, append([]string{x, strconv.Quote(fn.name)}, args...))
 	}
-	args := append([]string{tr.expr(e.fn)}, tr.args(e.args, e.kwname)...)
-	return tr.k("callv", e.p, args...)
+	f := tr.expr(e.fn)
+	args, kw := tr.callArgs(e.args, e.kwname)
+	return tr.kk("callv", e.p, kw, append([]string{f}, args...))
 }
 
 // constValue evaluates literal expressions at compile time (macro defaults).
