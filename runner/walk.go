@@ -214,6 +214,21 @@ func Run(ctx context.Context, wh Warehouse, plan Plan, opts Options) []*Result {
 	}
 	mu.Unlock()
 	wg.Wait()
+	if len(results) < total {
+		// A node whose parents never all finished: the gate or the graph
+		// is wrong. Never let that pass as success.
+		done := map[string]bool{}
+		for _, r := range results {
+			done[r.UniqueID] = true
+		}
+		now := opts.Now()
+		for _, n := range g.nodes {
+			if !done[n.UniqueID] {
+				results = append(results, &Result{UniqueID: n.UniqueID, Node: n, Status: StatusError, StartedAt: now, CompletedAt: now,
+					Message: "internal error: the node never became ready to run (a dependency cycle in the run's graph)"})
+			}
+		}
+	}
 	return results
 }
 
@@ -297,48 +312,80 @@ func buildExecGraph(plan Plan) *execGraph {
 	return g
 }
 
-// gateTests makes every child of a tested node also wait for the tests of
-// that node, unless the child is itself upstream of the test (a
-// relationships test between a parent and its child).
+// gateTests makes the children of a tested node wait for that node's
+// tests (dbt build's rule): a test gates the children of the node it is
+// attached to. A gate edge is added only when it goes forward in one
+// topological order of the graph, with tests ordered as early as they can
+// run, so gating can never make a cycle: two relationships tests back to
+// one dimension, from models that feed each other, would otherwise wait for
+// each other forever.
 func gateTests(g *execGraph, add func(from, to int)) {
-	parents := make([][]int, len(g.ids))
-	for i, chs := range g.children {
-		for _, c := range chs {
-			parents[c] = append(parents[c], i)
-		}
+	index := map[string]int{}
+	for i, id := range g.ids {
+		index[id] = i
 	}
+	pos := testsFirstOrder(g)
 	type pair struct{ test, target int }
 	var extra []pair
 	for t, n := range g.nodes {
 		if n.ResourceType != compiler.Test {
 			continue
 		}
-		var anc map[int]bool
-		if len(parents[t]) > 1 {
-			anc = map[int]bool{}
-			stack := append([]int(nil), parents[t]...)
-			for len(stack) > 0 {
-				x := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				if anc[x] {
-					continue
-				}
-				anc[x] = true
-				stack = append(stack, parents[x]...)
-			}
+		attached, ok := index[n.AttachedNode]
+		if !ok {
+			// Singular tests and tests of unselected nodes: the single
+			// executed parent, if there is exactly one.
+			continue
 		}
-		for _, p := range parents[t] {
-			for _, c := range g.children[p] {
-				if c == t || g.nodes[c].ResourceType == compiler.Test || anc[c] {
-					continue
-				}
-				extra = append(extra, pair{t, c})
+		for _, c := range g.children[attached] {
+			if c == t || g.nodes[c].ResourceType == compiler.Test || pos[t] > pos[c] {
+				continue
 			}
+			extra = append(extra, pair{t, c})
 		}
 	}
 	for _, e := range extra {
 		add(e.test, e.target)
 	}
+}
+
+// testsFirstOrder is a topological order (Kahn's) of g that takes a ready
+// test before a ready model, and otherwise the lowest index.
+func testsFirstOrder(g *execGraph) []int {
+	indeg := append([]int(nil), g.indeg...)
+	pos := make([]int, len(g.ids))
+	var tests, others []int
+	push := func(i int) {
+		if g.nodes[i].ResourceType == compiler.Test {
+			tests = append(tests, i)
+		} else {
+			others = append(others, i)
+		}
+	}
+	for i := range g.ids {
+		if indeg[i] == 0 {
+			push(i)
+		}
+	}
+	for k := 0; k < len(g.ids); k++ {
+		var i int
+		switch {
+		case len(tests) > 0:
+			i, tests = tests[0], tests[1:]
+		case len(others) > 0:
+			i, others = others[0], others[1:]
+		default:
+			return pos // a cycle: cannot happen in a compiled manifest
+		}
+		pos[i] = k
+		for _, c := range g.children[i] {
+			indeg[c]--
+			if indeg[c] == 0 {
+				push(c)
+			}
+		}
+	}
+	return pos
 }
 
 func createSchemas(ctx context.Context, wh Warehouse, nodes []*compiler.Node) error {

@@ -295,3 +295,37 @@ func TestYAMLSelectors(t *testing.T) {
 		t.Fatalf("unknown selector: exit %d\n%s", r.code, r.output())
 	}
 }
+
+// Two models joining one dimension, each with a relationships test back
+// to it (the everyday star schema), and a mart fed by one of them: gating
+// children on tests must not make the tests wait for each other.
+func TestRelationshipsTestsDoNotDeadlock(t *testing.T) {
+	dir := project(t, map[string]string{
+		"models/dim.sql":    "select 1 as id",
+		"models/fact_a.sql": "select d.id from {{ ref('dim') }} d",
+		"models/fact_b.sql": "select d.id from {{ ref('dim') }} d",
+		"models/mart.sql":   "select a.id from {{ ref('fact_a') }} a join {{ ref('dim') }} d using (id)",
+		"models/schema.yml": `version: 2
+models:
+  - name: fact_a
+    columns:
+      - name: id
+        data_tests:
+          - relationships: {to: ref('dim'), field: id}
+  - name: fact_b
+    columns:
+      - name: id
+        data_tests:
+          - relationships: {to: ref('dim'), field: id}
+  - name: mart
+    columns:
+      - name: id
+        data_tests:
+          - relationships: {to: ref('dim'), field: id}
+`,
+	})
+	r := mustKiln(t, dir, 0, "build")
+	if !strings.Contains(r.stdout, "PASS=7 WARN=0 ERROR=0 SKIP=0 TOTAL=7") {
+		t.Fatalf("every node must run:\n%s", r.stdout)
+	}
+}
