@@ -1,0 +1,170 @@
+package docsite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/runner"
+)
+
+// SQLParser returns DuckDB's parse tree of one statement as JSON.
+type SQLParser struct {
+	q     runner.Execer
+	close func() error
+}
+
+// NewSQLParser parses through wh when it is DuckDB, else through an
+// in-memory DuckDB opened only for parsing.
+func NewSQLParser(ctx context.Context, wh runner.Warehouse) (*SQLParser, error) {
+	if wh != nil && wh.Dialect().Name() == "duckdb" {
+		return &SQLParser{q: wh, close: func() error { return nil }}, nil
+	}
+	mem, err := runner.OpenDuckDB(ctx, runner.DuckDBConfig{Path: ":memory:", Threads: 4})
+	if err != nil {
+		return nil, err
+	}
+	return &SQLParser{q: mem, close: mem.Close}, nil
+}
+
+// Close releases the in-memory database, if one was opened.
+func (p *SQLParser) Close() error { return p.close() }
+
+// Parse returns the JSON parse tree of sql.
+func (p *SQLParser) Parse(ctx context.Context, sql string) ([]byte, error) {
+	sql = strings.TrimRight(strings.TrimSpace(sql), ";")
+	rows, err := p.q.Query(ctx, "select json_serialize_sql('"+strings.ReplaceAll(sql, "'", "''")+"')::varchar")
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) != 1 || len(rows[0]) != 1 {
+		return nil, fmt.Errorf("json_serialize_sql returned no row")
+	}
+	return []byte(fmt.Sprint(rows[0][0])), nil
+}
+
+// manifestRelations resolves relation names to manifest nodes, with
+// columns from the catalog (else the documented columns of seeds).
+type manifestRelations struct {
+	full  map[relKey]string
+	short map[string][]string // identifier -> ids
+	cols  map[string][]string
+}
+
+func newManifestRelations(m *compiler.Manifest, cat *Catalog) *manifestRelations {
+	r := &manifestRelations{full: map[relKey]string{}, short: map[string][]string{}, cols: map[string][]string{}}
+	for _, n := range m.All() {
+		if n.Relation == nil || n.Relation.Identifier == "" || n.ResourceType == compiler.Test {
+			continue
+		}
+		if n.ResourceType == compiler.Model && n.Materialized() == "ephemeral" {
+			continue
+		}
+		id := strings.ToLower(n.Relation.Identifier)
+		r.full[relKey{strings.ToLower(n.Relation.Database), strings.ToLower(n.Relation.Schema), id}] = n.UniqueID
+		r.short[id] = append(r.short[id], n.UniqueID)
+		var cn *CatalogNode
+		if cat != nil {
+			if cn = cat.Nodes[n.UniqueID]; cn == nil {
+				cn = cat.Sources[n.UniqueID]
+			}
+		}
+		if cn != nil {
+			for _, c := range cn.OrderedColumns() {
+				r.cols[n.UniqueID] = append(r.cols[n.UniqueID], strings.ToLower(c.Name))
+			}
+		} else if n.SeedData != nil {
+			for _, c := range n.SeedData.Columns {
+				r.cols[n.UniqueID] = append(r.cols[n.UniqueID], strings.ToLower(c.Name))
+			}
+		}
+	}
+	return r
+}
+
+func (r *manifestRelations) Resolve(catalog, schema, table string) (string, []string, bool) {
+	catalog, schema, table = strings.ToLower(catalog), strings.ToLower(schema), strings.ToLower(table)
+	var id string
+	if schema != "" {
+		for k, v := range r.full {
+			if k.name == table && k.schema == schema && (catalog == "" || k.db == "" || k.db == catalog) {
+				id = v
+				break
+			}
+		}
+	} else if ids := r.short[table]; len(ids) == 1 {
+		id = ids[0]
+	}
+	if id == "" {
+		return "", nil, false
+	}
+	return id, r.cols[id], true
+}
+
+// ModelLineage is the column lineage of one node, or why there is none.
+type ModelLineage struct {
+	Columns []ColumnLineage `json:"columns,omitempty"`
+	Error   string          `json:"error,omitempty"`
+}
+
+// Lineage traces the columns of every model with compiled SQL,
+// several at a time.
+func Lineage(ctx context.Context, p *SQLParser, m *compiler.Manifest, cat *Catalog) map[string]*ModelLineage {
+	rels := newManifestRelations(m, cat)
+	var ids []string
+	for _, n := range m.All() {
+		if n.ResourceType == compiler.Model && n.CompiledSQL != "" {
+			ids = append(ids, n.UniqueID)
+		}
+	}
+	out := make(map[string]*ModelLineage, len(ids))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	work := make(chan string)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				l := lineageOf(ctx, p, m.Nodes[id], rels)
+				mu.Lock()
+				out[id] = l
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+	return out
+}
+
+func lineageOf(ctx context.Context, p *SQLParser, n *compiler.Node, rels *manifestRelations) *ModelLineage {
+	tree, err := p.Parse(ctx, n.CompiledSQL)
+	if err != nil {
+		return &ModelLineage{Error: "cannot parse the compiled SQL: " + firstLine(err.Error())}
+	}
+	cols, err := LineageFromTree(tree, rels)
+	if err != nil {
+		return &ModelLineage{Error: firstLine(err.Error())}
+	}
+	// The warehouse names unaliased expressions; take its names by position.
+	if ids := rels.cols[n.UniqueID]; len(ids) == len(cols) {
+		for i := range cols {
+			cols[i].Name = ids[i]
+		}
+	}
+	return &ModelLineage{Columns: cols}
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
