@@ -20,12 +20,14 @@ type SelectOptions struct {
 	Types []string
 	// FS is the project directory, for selectors.yml.
 	FS fs.FS
+	// State answers state:, result: and source_status: (--state DIR).
+	State selector.StateChecker
 }
 
 // Select returns the ids of the nodes a command acts on.
 func Select(m *Manifest, o SelectOptions) (map[string]bool, diag.Diagnostics) {
 	u := &universe{m: m}
-	opts := selector.Options{Include: o.Include, Exclude: o.Exclude, Selector: o.Selector}
+	opts := selector.Options{Include: o.Include, Exclude: o.Exclude, Selector: o.Selector, State: o.State}
 	defs, ds := loadSelectors(o.FS)
 	if ds.HasErrors() {
 		return nil, ds

@@ -275,7 +275,7 @@ func (e *evaluator) atom(a *Atom) dag.Set {
 				}
 			}
 		}
-		if len(starts) == 0 && a.Method != "state" && a.Method != "result" {
+		if len(starts) == 0 && a.Method != "state" && a.Method != "result" && a.Method != "source_status" {
 			e.ds.Warnf(a.Pos, "", "selector %q does not match any node", a.String())
 		}
 	}
@@ -458,7 +458,7 @@ func (e *evaluator) matcher(a *Atom) func(Node) bool {
 		return func(n Node) bool { return testType(n, v) }
 	case "test_name":
 		return func(n Node) bool { return n.ResourceType() == "test" && n.TestName() != "" && glob(n.TestName()) }
-	case "state", "result":
+	case "state", "result", "source_status":
 		if e.o.State == nil {
 			e.ds.Errorf(a.Pos, "pass --state with the target folder of an earlier run", "%s:%s needs --state DIR", method, v)
 			return nil

@@ -39,7 +39,7 @@ type Spec struct {
 // Methods lists the selector methods, for help and did-you-mean hints.
 var Methods = []string{
 	"config", "exposure", "file", "fqn", "package", "path", "resource_type",
-	"result", "selector", "source", "state", "tag", "test_name", "test_type",
+	"result", "selector", "source", "source_status", "state", "tag", "test_name", "test_type",
 }
 
 // Value lists of the methods that take a closed set of values.
@@ -58,6 +58,7 @@ var closedValues = map[string]struct {
 	"test_type":     {"test type", TestTypes},
 	"state":         {"state", States},
 	"result":        {"result status", Results},
+	"source_status": {"source status", []string{"fresher"}},
 }
 
 // Parse parses one selector string given to flag (such as "--select"). Every

@@ -1,0 +1,409 @@
+package compiler
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler/selector"
+)
+
+// State comparison (--state DIR): what a node recorded in an earlier
+// manifest is compared with what it is now. The rule, documented in
+// docs/ci.md, is that a node is modified only by a change that would change
+// what it builds in *any* target:
+//
+//   - body: the raw file (Checksum), or the rendered SQL with every ref(),
+//     source() and {{ this }} replaced by the node id it names and every
+//     target.* value and run_started_at replaced by a fixed token
+//     (BodyChecksum). Schema names, target.name and database never count.
+//   - configs: the merged config, compared as canonical JSON.
+//   - relation: the configured database, schema and alias (not the target's
+//     schema they are combined with).
+//   - persisted_descriptions: descriptions, when persist_docs asks for them.
+//   - macros: a project macro the node calls, directly or through another
+//     macro, changed or disappeared.
+
+var (
+	macroDefRE = regexp.MustCompile(`\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)`)
+	macroEndRE = regexp.MustCompile(`\{%-?\s*endmacro\s*-?%\}`)
+)
+
+// macroBodies splits a macro file into macro name -> definition text.
+func macroBodies(src string) map[string]string {
+	out := map[string]string{}
+	for _, loc := range macroDefRE.FindAllStringSubmatchIndex(src, -1) {
+		name := src[loc[2]:loc[3]]
+		rest := src[loc[0]:]
+		end := macroEndRE.FindStringIndex(rest)
+		if end == nil {
+			out[name] = rest
+			continue
+		}
+		out[name] = rest[:end[1]]
+	}
+	return out
+}
+
+// recordState fills macro checksums, each node's macro dependencies and the
+// models' target-independent body checksums.
+func (c *compilation) recordState(macroFiles []string) {
+	if c.failed() || c.manifest == nil {
+		return
+	}
+	bodies := map[string]string{}
+	for _, f := range macroFiles {
+		for name, body := range macroBodies(string(c.files[f])) {
+			bodies[name] = body
+			id := "macro." + c.project.Name + "." + name
+			if _, ok := c.manifest.Macros[id]; ok {
+				c.manifest.Macros[id] = MacroInfo{Name: name, Path: f, Checksum: checksum([]byte(body))}
+			}
+		}
+	}
+	names := c.env.Macros()
+	if len(names) > 0 {
+		quoted := make([]string, len(names))
+		for i, n := range names {
+			quoted[i] = regexp.QuoteMeta(n)
+		}
+		callRE := regexp.MustCompile(`\b(` + strings.Join(quoted, "|") + `)\s*\(`)
+		direct := func(text string) []string {
+			var out []string
+			for _, m := range callRE.FindAllStringSubmatch(text, -1) {
+				out = appendUnique(out, m[1])
+			}
+			return out
+		}
+		calls := map[string][]string{}
+		for name, body := range bodies {
+			calls[name] = direct(body)
+		}
+		closure := func(text string) []string {
+			seen := map[string]bool{}
+			stack := direct(text)
+			for len(stack) > 0 {
+				n := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				if seen[n] {
+					continue
+				}
+				seen[n] = true
+				stack = append(stack, calls[n]...)
+			}
+			var ids []string
+			for n := range seen {
+				ids = append(ids, "macro."+c.project.Name+"."+n)
+			}
+			sort.Strings(ids)
+			return ids
+		}
+		for _, n := range c.manifest.Nodes {
+			if n.RawSQL != "" {
+				n.MacroDeps = closure(n.RawSQL)
+			}
+		}
+	}
+	c.parallel(len(c.models), func(i int) {
+		if r := c.models[i]; r.node.ResourceType == Model && r.tmpl != nil {
+			r.node.BodyChecksum = checksum([]byte(c.normalizedBody(i, r)))
+		}
+	})
+}
+
+// normalizedBody is the model rendered without anything that depends on
+// the target: refs, sources and this become node ids, target.* a token.
+func (c *compilation) normalizedBody(i int, r *refable) string {
+	text := r.rendered
+	srcIDs := r.call.srcIDs
+	targetDependent := len(r.node.MacroDeps) > 0 || strings.Contains(r.node.RawSQL, "target") || strings.Contains(r.node.RawSQL, "run_started_at")
+	if targetDependent {
+		var rc renderCall
+		g := c.globals(i, &rc, false)
+		t := map[string]any{}
+		for k, v := range g["target"].(map[string]any) {
+			if _, isStr := v.(string); isStr && k != "type" {
+				v = "__target_" + k + "__"
+			}
+			t[k] = v
+		}
+		g["target"] = t
+		g["run_started_at"] = time.Time{}
+		if out, err := r.tmpl.Execute(g); err == nil {
+			text, srcIDs = out, rc.srcIDs
+		}
+	}
+	for _, id := range srcIDs {
+		if src, ok := c.manifest.Sources[id]; ok && src.RelationName != "" {
+			text = strings.ReplaceAll(text, src.RelationName, "source("+id+")")
+		}
+	}
+	var b strings.Builder
+	for {
+		k := strings.IndexByte(text, phMark)
+		if k < 0 {
+			b.WriteString(text)
+			break
+		}
+		j := strings.IndexByte(text[k+1:], phMark)
+		idx, err := strconv.Atoi(text[k+1 : k+1+max(j, 0)])
+		if j < 0 || err != nil || idx < 0 || idx >= len(c.models) {
+			b.WriteString(text[:k+1])
+			text = text[k+1:]
+			continue
+		}
+		b.WriteString(text[:k])
+		b.WriteString("ref(" + c.models[idx].node.UniqueID + ")")
+		text = text[k+2+j:]
+	}
+	return b.String()
+}
+
+// State is an earlier run read from --state DIR: its manifest, and when
+// present its run_results.json and sources.json. It answers the state:,
+// result: and source_status: selector methods.
+type State struct {
+	Manifest *Manifest
+	// Results is each node's status in run_results.json.
+	Results map[string]string
+	// Freshness is each source's max_loaded_at in the state's sources.json;
+	// Current the same from this project's target/sources.json.
+	Freshness, Current map[string]time.Time
+
+	macrosNow map[string]MacroInfo
+}
+
+var _ selector.StateChecker = (*State)(nil)
+
+// LoadState reads the state folder stateFS; targetFS (may be nil) is this
+// project's target folder, for source_status.
+func LoadState(stateFS, targetFS fs.FS) (*State, error) {
+	b, err := fs.ReadFile(stateFS, "manifest.json")
+	if err != nil {
+		return nil, fmt.Errorf("no manifest.json in the state folder: %w", err)
+	}
+	st := &State{Manifest: &Manifest{}, Results: map[string]string{}}
+	if err := json.Unmarshal(b, st.Manifest); err != nil {
+		return nil, fmt.Errorf("manifest.json in the state folder: %w", err)
+	}
+	if b, err := fs.ReadFile(stateFS, "run_results.json"); err == nil {
+		var rr struct {
+			Results []struct {
+				UniqueID string `json:"unique_id"`
+				Status   string `json:"status"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal(b, &rr); err != nil {
+			return nil, fmt.Errorf("run_results.json in the state folder: %w", err)
+		}
+		for _, r := range rr.Results {
+			st.Results[r.UniqueID] = r.Status
+		}
+	}
+	st.Freshness = readFreshness(stateFS)
+	if targetFS != nil {
+		st.Current = readFreshness(targetFS)
+	}
+	return st, nil
+}
+
+func readFreshness(fsys fs.FS) map[string]time.Time {
+	b, err := fs.ReadFile(fsys, "sources.json")
+	if err != nil {
+		return nil
+	}
+	var sj struct {
+		Results []struct {
+			UniqueID    string `json:"unique_id"`
+			MaxLoadedAt string `json:"max_loaded_at"`
+		} `json:"results"`
+	}
+	if json.Unmarshal(b, &sj) != nil {
+		return nil
+	}
+	out := map[string]time.Time{}
+	for _, r := range sj.Results {
+		if t, err := time.Parse(time.RFC3339Nano, r.MaxLoadedAt); err == nil {
+			out[r.UniqueID] = t
+		}
+	}
+	return out
+}
+
+// Check implements selector.StateChecker.
+func (s *State) Check(method, value string, sn selector.Node) (bool, error) {
+	v, ok := sn.(nodeView)
+	if !ok {
+		return false, nil
+	}
+	n := v.n
+	switch method {
+	case "result":
+		return s.Results[n.UniqueID] == value, nil
+	case "source_status":
+		if value != "fresher" {
+			return false, fmt.Errorf("unknown source_status %q (use fresher)", value)
+		}
+		if n.ResourceType != Source {
+			return false, nil
+		}
+		if s.Current == nil {
+			return false, fmt.Errorf("no target/sources.json: run 'kiln source freshness' first")
+		}
+		cur, ok := s.Current[n.UniqueID]
+		if !ok {
+			return false, nil
+		}
+		prev, had := s.Freshness[n.UniqueID]
+		return !had || cur.After(prev), nil
+	case "state":
+		old, had := s.old(n)
+		switch value {
+		case "new":
+			return !had, nil
+		case "old":
+			return had, nil
+		case "unmodified":
+			return had && len(Modifications(old, n, s.Manifest.Macros, s.macrosNow)) == 0, nil
+		case "modified":
+			return !had || len(Modifications(old, n, s.Manifest.Macros, s.macrosNow)) > 0, nil
+		}
+		aspect, isMod := strings.CutPrefix(value, "modified.")
+		if !isMod {
+			return false, fmt.Errorf("unknown state %q", value)
+		}
+		if !had {
+			return true, nil
+		}
+		for _, m := range Modifications(old, n, s.Manifest.Macros, s.macrosNow) {
+			if m == aspect {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	return false, fmt.Errorf("unknown method %q", method)
+}
+
+func (s *State) old(n *Node) (*Node, bool) {
+	if o, ok := s.Manifest.Nodes[n.UniqueID]; ok {
+		return o, true
+	}
+	if o, ok := s.Manifest.Sources[n.UniqueID]; ok {
+		return o, true
+	}
+	o, ok := s.Manifest.Exposures[n.UniqueID]
+	return o, ok
+}
+
+// Bind tells the state which manifest it is compared with (for macros).
+func (s *State) Bind(m *Manifest) *State {
+	s.macrosNow = m.Macros
+	return s
+}
+
+// Modifications lists how node n differs from its earlier version old:
+// "body", "configs", "relation", "persisted_descriptions", "macros".
+func Modifications(old, n *Node, oldMacros, newMacros map[string]MacroInfo) []string {
+	var out []string
+	if bodyChanged(old, n) {
+		out = append(out, "body")
+	}
+	if !sameJSON(old.Config, n.Config) {
+		out = append(out, "configs")
+	}
+	if relationKey(old) != relationKey(n) {
+		out = append(out, "relation")
+	}
+	if descriptionsChanged(old, n) {
+		out = append(out, "persisted_descriptions")
+	}
+	for _, id := range n.MacroDeps {
+		if oldMacros[id].Checksum != newMacros[id].Checksum {
+			out = append(out, "macros")
+			break
+		}
+	}
+	return out
+}
+
+func bodyChanged(old, n *Node) bool {
+	switch n.ResourceType {
+	case Test:
+		if n.TestMetadata != nil {
+			return !sameJSON(old.TestMetadata, n.TestMetadata) || old.ColumnName != n.ColumnName
+		}
+	case Source:
+		return old.LoadedAtField != n.LoadedAtField || !sameJSON(old.Freshness, n.Freshness)
+	case Exposure:
+		return !sameJSON([]any{old.DependsOn, old.URL, old.ExposureType, old.Owner}, []any{n.DependsOn, n.URL, n.ExposureType, n.Owner})
+	}
+	if old.Checksum != n.Checksum {
+		return true
+	}
+	return old.BodyChecksum != "" && n.BodyChecksum != "" && old.BodyChecksum != n.BodyChecksum
+}
+
+// relationKey is the part of a relation a project decides: the configured
+// database, schema and alias, not the target's schema they extend.
+func relationKey(n *Node) string {
+	if n.ResourceType == Source {
+		if n.Relation == nil {
+			return ""
+		}
+		return n.Relation.Schema + "." + n.Relation.Identifier
+	}
+	if n.Relation == nil {
+		return ""
+	}
+	var parts []string
+	for _, k := range []string{"database", "schema", "alias", "target_database", "target_schema"} {
+		parts = append(parts, n.ConfigString(k))
+	}
+	return strings.Join(parts, "\x00") + "\x00" + n.Relation.Identifier
+}
+
+func descriptionsChanged(old, n *Node) bool {
+	pd, _ := n.Config["persist_docs"].(map[string]any)
+	changed := false
+	if b, _ := pd["relation"].(bool); b && old.Description != n.Description {
+		changed = true
+	}
+	if b, _ := pd["columns"].(bool); b {
+		desc := func(cols []Column) map[string]string {
+			m := map[string]string{}
+			for _, c := range cols {
+				m[c.Name] = c.Description
+			}
+			return m
+		}
+		if !sameJSON(desc(old.Columns), desc(n.Columns)) {
+			changed = true
+		}
+	}
+	return changed
+}
+
+// sameJSON compares two values by their canonical JSON (maps have sorted
+// keys; 3 and 3.0 print alike), so a decoded manifest compares with a
+// compiled one.
+func sameJSON(a, b any) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	// Re-decode to normalize numbers and empty values.
+	var va, vb any
+	_ = json.Unmarshal(ja, &va)
+	_ = json.Unmarshal(jb, &vb)
+	ja, _ = json.Marshal(va)
+	jb, _ = json.Marshal(vb)
+	return bytes.Equal(ja, jb)
+}
