@@ -66,6 +66,12 @@ type Snowflake struct {
 	db      *sql.DB
 	dialect dialect.Snowflake
 	secrets []string
+	// warehouse and queryTag are the target's, restored after a node
+	// that sets its own (see snowflake_session.go).
+	warehouse, queryTag string
+	// sess, when set, is the one session this view of the warehouse runs
+	// everything on (a node's session); nil means the pool.
+	sess *sql.Conn
 }
 
 var _ Warehouse = (*Snowflake)(nil)
@@ -91,7 +97,8 @@ func OpenSnowflake(ctx context.Context, cfg SnowflakeConfig) (*Snowflake, error)
 	threads := max(cfg.Threads, 1)
 	db.SetMaxOpenConns(threads + 1)
 	db.SetMaxIdleConns(threads + 1)
-	w := &Snowflake{db: db, dialect: dialect.Snowflake{Quoting: cfg.Quoting}, secrets: secrets}
+	w := &Snowflake{db: db, dialect: dialect.Snowflake{Quoting: cfg.Quoting}, secrets: secrets,
+		warehouse: cfg.Warehouse, queryTag: cfg.QueryTag}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, w.scrub(fmt.Errorf("connect to Snowflake account %s as %s: %w", cfg.Account, cfg.User, err))
@@ -180,7 +187,22 @@ func snowflakeDriverConfig(cfg SnowflakeConfig) (*gosnowflake.Config, error) {
 
 func (w *Snowflake) Dialect() dialect.Dialect { return w.dialect }
 
-func (w *Snowflake) Close() error { return w.db.Close() }
+// Close closes the pool; on a node's session it does nothing (the session
+// goes back to the pool when the node is done).
+func (w *Snowflake) Close() error {
+	if w.sess != nil {
+		return nil
+	}
+	return w.db.Close()
+}
+
+// conn is where a statement runs: the node's session, or the pool.
+func (w *Snowflake) conn() conn {
+	if w.sess != nil {
+		return w.sess
+	}
+	return w.db
+}
 
 // scrub removes secrets from err's message; errors of the driver do not
 // normally contain them, but a message must never leak one.
@@ -208,17 +230,17 @@ func scrub(err error, secrets []string) error {
 }
 
 func (w *Snowflake) Exec(ctx context.Context, query string) (int64, error) {
-	n, err := execSQL(ctx, w.db, query)
+	n, err := execSQL(ctx, w.conn(), query)
 	return n, w.scrub(err)
 }
 
 func (w *Snowflake) QueryInt(ctx context.Context, query string) (int64, error) {
-	n, err := sfQueryInt(ctx, w.db, query)
+	n, err := sfQueryInt(ctx, w.conn(), query)
 	return n, w.scrub(err)
 }
 
 func (w *Snowflake) Query(ctx context.Context, query string) ([][]any, error) {
-	rows, err := sfQueryRows(ctx, w.db, query)
+	rows, err := sfQueryRows(ctx, w.conn(), query)
 	return rows, w.scrub(err)
 }
 
@@ -346,11 +368,14 @@ func (t sfTx) prepare(ctx context.Context, query string) error {
 // InTx runs fn on one dedicated session. See the Snowflake type for what
 // is atomic: each statement, and each run of DML statements.
 func (w *Snowflake) InTx(ctx context.Context, fn func(tx Execer) error) (err error) {
-	c, err := w.db.Conn(ctx)
-	if err != nil {
-		return w.scrub(queryError(ctx.Err(), "connect", err))
+	c := w.sess
+	if c == nil {
+		c, err = w.db.Conn(ctx)
+		if err != nil {
+			return w.scrub(queryError(ctx.Err(), "connect", err))
+		}
+		defer c.Close()
 	}
-	defer c.Close()
 	open := false
 	tx := sfTx{w: w, conn: c, open: &open}
 	rollback := func() error {
@@ -469,7 +494,7 @@ func (w *Snowflake) RelationKind(ctx context.Context, rel dialect.Relation) (dia
 	from, args := w.catalogFilter(rel, "tables")
 	q := "select table_type " + from
 	var typ string
-	err := w.db.QueryRowContext(ctx, q, args...).Scan(&typ)
+	err := w.conn().QueryRowContext(ctx, q, args...).Scan(&typ)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return dialect.KindNone, nil
@@ -487,7 +512,7 @@ func (w *Snowflake) RelationKind(ctx context.Context, rel dialect.Relation) (dia
 func (w *Snowflake) Columns(ctx context.Context, rel dialect.Relation) ([]dialect.Column, error) {
 	from, args := w.catalogFilter(rel, "columns")
 	q := "select column_name, data_type, numeric_precision, numeric_scale, character_maximum_length, datetime_precision " + from + " order by ordinal_position"
-	rows, err := w.db.QueryContext(ctx, q, args...)
+	rows, err := w.conn().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, w.scrub(queryError(ctx.Err(), q, err))
 	}
@@ -537,9 +562,9 @@ func (w *Snowflake) LoadRows(ctx context.Context, tx Execer, rel dialect.Relatio
 	var c conn
 	switch t := tx.(type) {
 	case nil:
-		c = w.db
+		c = w.conn()
 	case *Snowflake:
-		c = t.db
+		c = t.conn()
 	case sfTx:
 		c = t.conn
 		if len(rows) > 0 {

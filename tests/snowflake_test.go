@@ -43,6 +43,7 @@ type sfTarget struct {
 	schema   string // the target schema
 	raw      string // schema of the raw source tables
 	cfg      runner.SnowflakeConfig
+	srv      *sfstandin.Server // the stand-in, nil on a real account
 }
 
 const standinSecret = "Sf-t3st-Pa55w0rd-9bd1e7"
@@ -51,6 +52,7 @@ const standinSecret = "Sf-t3st-Pa55w0rd-9bd1e7"
 func standinTarget(t *testing.T) *sfTarget {
 	srv := sfstandin.Start(t, sfstandin.Options{Password: standinSecret})
 	tg := &sfTarget{
+		srv:      srv,
 		env:      map[string]string{"KILN_SF_PASSWORD": standinSecret},
 		secret:   standinSecret,
 		database: "KILN_DB",

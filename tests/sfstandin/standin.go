@@ -54,11 +54,15 @@ type Server struct {
 	opts Options
 	db   *sql.DB
 
-	mu       sync.Mutex
-	sessions map[string]*session
-	running  map[string]context.CancelFunc // requestId -> cancel
-	log      []Event
-	attached map[string]bool
+	mu        sync.Mutex
+	sessions  map[string]*session
+	running   map[string]context.CancelFunc // requestId -> cancel
+	inflight  map[string]string             // requestId -> statement
+	loggedOut int
+	base      context.Context // cancelled when the stand-in stops
+	log       []Event
+	attached  map[string]bool
+	gov       governance // grants and policies per relation (governance.go)
 }
 
 // Event is one thing the stand-in saw, for assertions.
@@ -68,6 +72,11 @@ type Event struct {
 	Authenticator string
 	Params        map[string]any // session parameters sent at login
 	OK            bool
+	// For queries: the session, and its warehouse and query tag when the
+	// statement ran.
+	Session   int
+	Warehouse string
+	QueryTag  string
 }
 
 type session struct {
@@ -75,6 +84,10 @@ type session struct {
 	conn *sql.Conn
 	inTx bool
 	db   string
+
+	id                  int
+	schema, role        string
+	warehouse, queryTag string
 }
 
 // Start starts a stand-in; it stops when the test ends.
@@ -91,7 +104,7 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	s := &Server{opts: opts, db: sql.OpenDB(connector), sessions: map[string]*session{},
-		running: map[string]context.CancelFunc{}, attached: map[string]bool{}}
+		running: map[string]context.CancelFunc{}, attached: map[string]bool{}, inflight: map[string]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/session/v1/login-request", s.login)
 	mux.HandleFunc("/queries/v1/query-request", s.query)
@@ -104,7 +117,10 @@ func Start(t testing.TB, opts Options) *Server {
 	host, port, _ := net.SplitHostPort(s.Listener.Addr().String())
 	s.Host = host
 	s.Port, _ = strconv.Atoi(port)
+	var stop context.CancelFunc
+	s.base, stop = context.WithCancel(context.Background())
 	t.Cleanup(func() {
+		stop()
 		s.Server.Close()
 		s.mu.Lock()
 		for _, ss := range s.sessions {
@@ -212,7 +228,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		failure(w, "390100", "08001", err.Error())
 		return
 	}
-	ss := &session{conn: conn, db: dbName}
+	ss := &session{conn: conn, db: dbName, schema: schema,
+		role: strings.ToUpper(r.URL.Query().Get("roleName")), warehouse: strings.ToUpper(r.URL.Query().Get("warehouse"))}
+	for k, v := range d.SessionParameters {
+		if strings.EqualFold(k, "query_tag") {
+			ss.queryTag = fmt.Sprint(v)
+		}
+	}
 	if err := s.setupSession(r.Context(), ss); err != nil {
 		conn.Close()
 		failure(w, "390201", "08004", err.Error())
@@ -220,6 +242,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	token := "tok-" + newID()
 	s.mu.Lock()
+	ss.id = len(s.sessions) + 1 + s.loggedOut
 	s.sessions[token] = ss
 	s.mu.Unlock()
 	writeJSON(w, map[string]any{"success": true, "code": nil, "message": nil, "data": map[string]any{
@@ -278,6 +301,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	ss := s.sessions[auth]
 	delete(s.sessions, auth)
+	if ss != nil {
+		s.loggedOut++
+	}
 	s.log = append(s.log, Event{Kind: "logout", OK: ss != nil})
 	s.mu.Unlock()
 	if ss != nil {
@@ -335,21 +361,30 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 	}
 
 	requestID := r.URL.Query().Get("requestId")
-	ctx, cancel := context.WithCancel(r.Context())
+	// As on Snowflake, a statement runs until it ends or an abort-request
+	// names it: a client hanging up does not stop it.
+	ctx, cancel := context.WithCancel(s.base)
 	defer cancel()
 	s.mu.Lock()
 	s.running[requestID] = cancel
+	s.inflight[requestID] = req.SQLText
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		delete(s.running, requestID)
+		delete(s.inflight, requestID)
 		s.mu.Unlock()
 	}()
 
 	ss.mu.Lock()
+	ev := Event{Kind: "query", SQL: req.SQLText, Session: ss.id, Warehouse: ss.warehouse, QueryTag: ss.queryTag}
 	res, err := s.execute(ctx, ss, req.SQLText, args)
+	if err == nil {
+		s.afterStatement(ss, req.SQLText)
+	}
 	ss.mu.Unlock()
-	s.record(Event{Kind: "query", SQL: req.SQLText, OK: err == nil})
+	ev.OK = err == nil
+	s.record(ev)
 	if err != nil {
 		var se *sqlError
 		if errors.As(err, &se) {
@@ -466,6 +501,9 @@ func textColumn(name string) map[string]any {
 func (s *Server) execute(ctx context.Context, ss *session, sqlText string, args []any) (*result, error) {
 	stmt := strings.TrimSpace(trailingSemicolon(sqlText))
 	word := firstWords(stmt, 3)
+	if res, handled, err := s.sessionAndGovernance(ctx, ss, stmt); handled {
+		return res, err
+	}
 	switch {
 	case word[0] == "alter" && word[1] == "session":
 		return statusResult("Statement executed successfully."), nil

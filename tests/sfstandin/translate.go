@@ -17,6 +17,12 @@ type rewrite struct {
 var rewrites = []rewrite{
 	{regexp.MustCompile(`(?i)\bcreate\s+or\s+replace\s+transient\s+table\b`), "create or replace table"},
 	{regexp.MustCompile(`(?i)\bcreate\s+transient\s+table\b`), "create table"},
+	{regexp.MustCompile(`(?i)\bcreate\s+or\s+replace\s+secure\s+view\b`), "create or replace view"},
+	// Options DuckDB has no use for: kept grants are the stand-in's
+	// bookkeeping (governance.go), clustering is storage layout.
+	{regexp.MustCompile(`(?i)\s+copy\s+grants\b`), ""},
+	{regexp.MustCompile(`(?i)\s+cluster\s+by\s*\((?:[^()]|\([^()]*\))*\)`), ""},
+	{regexp.MustCompile(`(?i)\bsystem\$wait\s*\([^)]*\)`), "'waited'"},
 	{regexp.MustCompile(`(?i)\bcreate\s+or\s+replace\s+(?:local\s+|global\s+)?temp(?:orary)?\s+table\b`), "create or replace temporary table"},
 	// Types.
 	{regexp.MustCompile(`(?i)\bnumber\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)`), "decimal($1,$2)"},

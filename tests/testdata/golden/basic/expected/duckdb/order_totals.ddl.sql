@@ -1,0 +1,13 @@
+drop table if exists analytics.order_totals_v1__kiln_tmp;
+create table analytics.order_totals_v1__kiln_tmp as (
+with __kiln_cte__stg_orders as (
+select order_id, customer_id, lower(status) as status, amount from analytics.orders
+)
+select
+    customer_id,
+    sum(case when status = 'completed' then amount else 0 end) as completed_amount,
+    sum(case when status = 'shipped' then amount else 0 end) as shipped_amount
+from __kiln_cte__stg_orders
+group by customer_id
+);
+alter table analytics.order_totals_v1__kiln_tmp rename to order_totals_v1;

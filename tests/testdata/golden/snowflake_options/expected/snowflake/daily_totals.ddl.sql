@@ -1,0 +1,4 @@
+create or replace transient table WAREHOUSE.ANALYTICS.daily_totals cluster by (day) as (
+
+select cast('2024-01-01' as date) as day, 'eu' as region, 10 as total
+);

@@ -1,0 +1,4 @@
+create or replace table WAREHOUSE.ANALYTICS.orders_clustered cluster by (to_date(ordered_at), store_id) copy grants as (
+
+select 1 as order_id, 7 as store_id, cast('2024-01-01 10:00:00' as timestamp) as ordered_at
+);
