@@ -264,7 +264,7 @@ func expectCompileError(t *testing.T, src, want string) {
 func TestCompileErrors(t *testing.T) {
 	expectCompileError(t, "select\n  {{ x ", "models/a.sql:2:3: unclosed '{{': missing '}}'")
 	expectCompileError(t, "select 1\n{% if x %}\nfoo", "models/a.sql:2:1: unclosed {% if %}: missing {% endif %}")
-	expectCompileError(t, "-- x\n{% materialization table, default %}", "models/a.sql:2:4: unknown tag 'materialization'")
+	expectCompileError(t, "-- x\n{% materialization table, default %}", "models/a.sql:2:4: {% materialization %} blocks are not supported by Kiln")
 	expectCompileError(t, "select {{ a + }}", "models/a.sql:1:15: expected an expression, found end of tag")
 	expectCompileError(t, "select {{ a b }}", "models/a.sql:1:13: unexpected 'b' in expression")
 	expectCompileError(t, "{{ x|nosuchfilter }}", "models/a.sql:1:6: unknown filter 'nosuchfilter'")

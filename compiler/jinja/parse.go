@@ -989,6 +989,12 @@ func (sp *stmtParser) parseTag(t tmplTok, name string, ep *exprParser) (node, er
 		}
 		n.body = body
 		return n, nil
+	case "test":
+		// dbt compiles {% test name(model, ...) %} to a macro test_<name>.
+		return sp.parseTestBlock(t, pos, ep)
+	case "materialization":
+		return nil, &syntaxError{pos: pos, msg: "{% materialization %} blocks are not supported by Kiln",
+			hint: "Kiln builds view, table, incremental and ephemeral models itself; remove the block and use one of those materializations"}
 	case "call":
 		n := &callBlockNode{p: pos}
 		if ep.isOp("(") {

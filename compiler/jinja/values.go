@@ -113,6 +113,8 @@ func asList(v any) ([]any, bool) {
 		return out, true
 	case nil, string, map[string]any:
 		return nil, false
+	case Sequence:
+		return x.Items(), true
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
@@ -547,6 +549,16 @@ func keyString(k any) string {
 }
 
 func arith(op string, a, b any) (any, error) {
+	if x, ok := a.(Arither); ok {
+		if v, ok := x.Arith(op, b, true); ok {
+			return v, nil
+		}
+	}
+	if x, ok := b.(Arither); ok {
+		if v, ok := x.Arith(op, a, false); ok {
+			return v, nil
+		}
+	}
 	na, oka := toNumber(a)
 	nb, okb := toNumber(b)
 	if oka && okb {

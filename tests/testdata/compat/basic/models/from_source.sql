@@ -1,0 +1,2 @@
+-- depends_on: {{ ref('base') }}
+select count(*) as people from {{ source('raw', 'people') }}

@@ -1,0 +1,2 @@
+{{ config(materialized='ephemeral') }}
+select id, name from {{ ref('base') }} where id > 1

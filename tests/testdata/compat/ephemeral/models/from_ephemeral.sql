@@ -1,0 +1,3 @@
+{{ config(materialized='table') }}
+with filtered as (select * from {{ ref('ephemeral_b') }})
+select id, name from filtered

@@ -1,0 +1,2 @@
+{{ config(materialized='table', alias='final_mart') }}
+select id from {{ ref('staged') }}

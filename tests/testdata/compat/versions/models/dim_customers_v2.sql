@@ -1,0 +1,2 @@
+{{ config(materialized='table') }}
+select 1 as customer_id, 'Ann' as first_name
