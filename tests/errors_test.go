@@ -45,65 +45,8 @@ func expectInvalid(t *testing.T, changes map[string]string, args []string, env m
 	}
 }
 
-func TestInvalidProjects(t *testing.T) {
-	cases := []struct {
-		name    string
-		changes map[string]string
-		args    []string
-		env     map[string]string
-		want    []string
-	}{
-		{"unknown ref", map[string]string{"models/b.sql": "select id\nfrom {{ ref('aa') }}"}, nil, nil,
-			[]string{"models/b.sql:2:", "unknown ref 'aa'", `did you mean "a"?`, "2 | from {{ ref('aa') }}", "^"}},
-		{"unknown source", map[string]string{"models/b.sql": "select * from {{ source('raw', 'orders') }}"}, nil, nil,
-			[]string{"models/b.sql:1:", "unknown source 'raw.orders'"}},
-		{"unknown var", map[string]string{"models/b.sql": "select {{ var('start_date') }} as d"}, nil, nil,
-			[]string{"models/b.sql:1:", "required var 'start_date' is not set", "--vars"}},
-		{"missing env var", map[string]string{"models/b.sql": "select '{{ env_var('REGION') }}' as r"}, nil, nil,
-			[]string{"models/b.sql:1:", "environment variable 'REGION' is not set"}},
-		{"template syntax", map[string]string{"models/b.sql": "select 1\n{% if true %}\nselect 2"}, nil, nil,
-			[]string{"models/b.sql:", "if"}},
-		{"unclosed expression", map[string]string{"models/b.sql": "select {{ ref('a') as x"}, nil, nil,
-			[]string{"models/b.sql:1:"}},
-		{"yaml syntax", map[string]string{"models/schema.yml": "version: 2\nmodels:\n  - name: a\n   description: x\n"}, nil, nil,
-			[]string{"models/schema.yml:"}},
-		{"unknown key", map[string]string{"models/schema.yml": "version: 2\nmodels:\n  - name: a\n    descripton: x\n"}, nil, nil,
-			[]string{"models/schema.yml:4:5", "descripton", `did you mean "description"?`}},
-		{"unknown test", map[string]string{"models/schema.yml": "version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests: [uniqe]\n"}, nil, nil,
-			[]string{"models/schema.yml:6:", "unknown test 'uniqe'", `did you mean "unique"?`}},
-		{"duplicate node name", map[string]string{"models/sub/a.sql": "select 2 as id"}, nil, nil,
-			[]string{"duplicate node name 'a'"}},
-		{"cycle", map[string]string{"models/a.sql": "select id from {{ ref('b') }}"}, nil, nil,
-			[]string{"dependency cycle: a -> b -> a", "models/a.sql", "models/b.sql"}},
-		{"bad selector", nil, []string{"build", "--select", "tagg:x"}, nil,
-			[]string{"--select", "tagg"}},
-		{"unknown target", map[string]string{"profiles.yml": "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"}, []string{"build", "--target", "prd"}, nil,
-			[]string{"unknown target 'prd'"}},
-		{"unknown profile", map[string]string{"profiles.yml": "other:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"}, nil, nil,
-			[]string{"profile 'shop' not found in profiles.yml"}},
-		{"unknown profile key", map[string]string{"profiles.yml": "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      pth: x.duckdb\n"}, nil, nil,
-			[]string{"profiles.yml:6:7", "pth", `did you mean "path"?`}},
-		{"missing env var in profile", map[string]string{"profiles.yml": "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: \"{{ env_var('DB_PATH') }}\"\n"}, nil, nil,
-			[]string{"profiles.yml:6:", "DB_PATH"}},
-		{"bad project yaml", map[string]string{"dbt_project.yml": "name: shop\nmodels:\n  shop:\n    +materialized: [view\n"}, nil, nil,
-			[]string{"dbt_project.yml:"}},
-		{"unknown materialization", map[string]string{"models/b.sql": "{{ config(materialized='tabel') }}\nselect 1 as id"}, nil, nil,
-			[]string{"models/b.sql:1:", "unknown materialization 'tabel'", `did you mean "table"?`}},
-		{"no project", map[string]string{"dbt_project.yml": "", "kiln_project.yml": ""}, nil, nil,
-			[]string{"no dbt_project.yml"}},
-		{"bad vars flag", nil, []string{"build", "--vars", "{a: [1"}, nil,
-			[]string{"--vars"}},
-		{"bad seed", map[string]string{"seeds/s.csv": "a,b\n1,2\n3\n"}, nil, nil,
-			[]string{"seeds/s.csv:3"}},
-		{"unknown flag", nil, []string{"build", "--thredas", "2"}, nil,
-			[]string{"thredas"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			expectInvalid(t, tc.changes, tc.args, tc.env, tc.want...)
-		})
-	}
-}
+// The invalid-project cases are directories under testdata/broken, run by
+// TestBrokenProjects (broken_test.go).
 
 // A project that is fine except for one model must not touch the database
 // when the error is found at load time, even if the database already exists.

@@ -1,0 +1,87 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/compiler/dialect"
+)
+
+// PrevRelation is where a table with keep_previous_version: true keeps
+// the version a build replaced.
+func PrevRelation(rel dialect.Relation) dialect.Relation {
+	rel.Identifier += "__kiln_prev"
+	return rel
+}
+
+// keepPrevious rewrites a table swap so the replaced table is renamed to
+// <id>__kiln_prev instead of dropped, when the node asks for it.
+func keepPrevious(n *compiler.Node, d dialect.Dialect, existing dialect.Kind, stmts []string) []string {
+	if existing != dialect.KindTable || n.Config["keep_previous_version"] != true {
+		return stmts
+	}
+	rel := *n.Relation
+	prev := PrevRelation(rel)
+	drop := d.Drop(rel, dialect.KindTable)
+	out := make([]string, 0, len(stmts)+1)
+	for _, s := range stmts {
+		if s == drop {
+			out = append(out, d.Drop(prev, dialect.KindTable), "alter table "+d.Render(rel)+" rename to "+d.Quote(prev.Identifier))
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Restore brings back an earlier version of a table. On Snowflake it
+// clones the table as it was at `at` (Time Travel); elsewhere it swaps in
+// the <id>__kiln_prev table kept by keep_previous_version, keeping the
+// current version as the new __kiln_prev so a restore can be undone.
+func Restore(ctx context.Context, wh Warehouse, rel dialect.Relation, at *time.Time) (string, error) {
+	d := wh.Dialect()
+	if d.Name() == "snowflake" {
+		if at == nil {
+			return "", fmt.Errorf("a Snowflake restore needs --at or --before-run")
+		}
+		q := fmt.Sprintf("create or replace table %s clone %s at(timestamp => '%s'::timestamp_ltz)",
+			d.Render(rel), d.Render(rel), at.UTC().Format("2006-01-02 15:04:05.000000 -0700"))
+		_, err := wh.Exec(ctx, q)
+		return q, err
+	}
+	prev := PrevRelation(rel)
+	k, err := wh.RelationKind(ctx, prev)
+	if err != nil {
+		return "", err
+	}
+	if k != dialect.KindTable {
+		return "", fmt.Errorf("no previous version of %s is kept (%s does not exist): set keep_previous_version: true on the model, and a later build keeps the version it replaces", d.Render(rel), d.Render(prev))
+	}
+	cur, err := wh.RelationKind(ctx, rel)
+	if err != nil {
+		return "", err
+	}
+	tmp := rel
+	tmp.Identifier += "__kiln_restore"
+	stmts := []string{d.Drop(tmp, dialect.KindTable)}
+	if cur == dialect.KindTable {
+		stmts = append(stmts, "alter table "+d.Render(rel)+" rename to "+d.Quote(tmp.Identifier))
+	} else if cur != dialect.KindNone {
+		stmts = append(stmts, d.Drop(rel, cur))
+	}
+	stmts = append(stmts, "alter table "+d.Render(prev)+" rename to "+d.Quote(rel.Identifier))
+	if cur == dialect.KindTable {
+		stmts = append(stmts, "alter table "+d.Render(tmp)+" rename to "+d.Quote(prev.Identifier))
+	}
+	err = wh.InTx(ctx, func(tx Execer) error {
+		for _, s := range stmts {
+			if _, err := tx.Exec(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return fmt.Sprint(stmts), err
+}

@@ -1,0 +1,1 @@
+select '{{ env_var('REGION') }}' as r

@@ -1,0 +1,2 @@
+{{ config(materialized='table') }}
+selec id from {{ ref('a') }}

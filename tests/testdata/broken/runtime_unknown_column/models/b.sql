@@ -1,0 +1,3 @@
+select id,
+  nope
+from {{ ref('a') }}

@@ -1,0 +1,1 @@
+select {{ ref('a') as x

@@ -1,0 +1,1 @@
+select '{{ 'a' | shout }}' as x
