@@ -51,6 +51,19 @@ type Options struct {
 	Now func() time.Time
 	// Project is the already loaded project file, if the caller has it.
 	Project *Project
+	// Log receives the messages of log() in templates (info is
+	// log(msg, info=True)); nil drops them. Called from render workers,
+	// so it must be safe for concurrent use.
+	Log func(msg string, info bool)
+	// Query runs run_query() and {% call statement(fetch_result=True) %}
+	// SQL against the target, returning rows and column names. The CLI
+	// opens the warehouse lazily; when nil (parse, compile, tests) the
+	// queries return an empty table (execute stays true). See
+	// docs/dbt-compatibility.md.
+	Query func(ctx context.Context, sql string) ([][]any, []string, error)
+	// QueryOnly, when not nil, limits Query to the models with these
+	// unique ids (the selected ones); the others get an empty table.
+	QueryOnly map[string]bool
 }
 
 // compilation is the state of one Compile call.
@@ -78,6 +91,8 @@ type compilation struct {
 	baseGlobals  map[string]any
 
 	manifest *Manifest
+
+	compat compatState // dbt compatibility: name macros, docs, versions (dbtcompat.go)
 }
 
 // refable is a node that ref() can name, with what its render recorded.
@@ -107,13 +122,7 @@ func Compile(ctx context.Context, opts Options) (*Manifest, diag.Diagnostics) {
 	if !ok {
 		return nil, diag.Diagnostics{{Summary: fmt.Sprintf("unknown adapter type %q", opts.Target.Type), Hint: "use type: duckdb or type: snowflake in profiles.yml"}}
 	}
-	c := &compilation{
-		ctx: ctx, opts: opts, fsys: opts.FS, target: opts.Target, dialect: d,
-		files:        map[string][]byte{},
-		byName:       map[string]int{},
-		sourceByName: map[string]*Node{},
-		env:          jinja.NewEnv(),
-	}
+	c := newCompilation(ctx, opts, d)
 	c.run()
 	c.diags.Resolve(c.files)
 	ds := c.diags.Sort()
@@ -123,6 +132,16 @@ func Compile(ctx context.Context, opts Options) (*Manifest, diag.Diagnostics) {
 	c.manifest.Warnings = ds
 	c.manifest.Files = c.files
 	return c.manifest, ds
+}
+
+func newCompilation(ctx context.Context, opts Options, d dialect.Dialect) *compilation {
+	return &compilation{
+		ctx: ctx, opts: opts, fsys: opts.FS, target: opts.Target, dialect: d,
+		files:        map[string][]byte{},
+		byName:       map[string]int{},
+		sourceByName: map[string]*Node{},
+		env:          jinja.NewEnv(),
+	}
 }
 
 func (c *compilation) errorf(pos diag.Pos, hint, format string, args ...any) {
@@ -187,6 +206,7 @@ func (c *compilation) run() {
 	}
 	files := c.discover()
 	c.loadMacros(files.macros)
+	c.loadDocs()
 	props := c.loadProperties(files.properties)
 	c.buildSources(props)
 	c.declareModels(files.models, files.seeds)
@@ -196,19 +216,24 @@ func (c *compilation) run() {
 		return
 	}
 	c.baseGlobals = c.makeBaseGlobals()
+	c.addBuiltins(c.baseGlobals)
 	c.renderModels()
 	c.renderSnapshots(snaps)
 	if c.failed() {
 		return
 	}
 	c.finishModels()
+	c.renderQueryModels()
 	c.finishSnapshots(snaps)
 	c.buildTests(props, files.singularTests)
 	c.buildExposures(props)
+	c.renderHooks()
+	c.renderDescriptions()
 	if c.failed() {
 		return
 	}
 	c.link()
+	c.recordState(files.macros)
 }
 
 // projectFiles is what discover found, by role, each sorted.
@@ -272,7 +297,9 @@ func (c *compilation) discover() projectFiles {
 		}
 	})
 	walk(c.project.TestPaths, func(p string) {
-		if path.Ext(p) == ".sql" {
+		if path.Ext(p) == ".sql" && c.isGenericTestFile(p) {
+			pf.macros = append(pf.macros, p) // {% test %} blocks
+		} else if path.Ext(p) == ".sql" {
 			pf.singularTests = append(pf.singularTests, p)
 		}
 	})
@@ -430,43 +457,52 @@ func (c *compilation) makeBaseGlobals() map[string]any {
 
 // renderModels renders every model template once, in parallel.
 func (c *compilation) renderModels() {
-	c.parallel(len(c.models), func(i int) {
-		r := c.models[i]
-		if r.node.ResourceType != Model {
-			return
-		}
-		src, ok := c.readFile(r.node.Path)
-		if !ok {
-			return
-		}
-		r.node.RawSQL = string(src)
-		r.node.Checksum = checksum(src)
-		tmpl, ds := c.env.Compile(r.node.Path, src)
-		if ds.HasErrors() {
-			c.addDiags(ds)
-			return
-		}
-		r.tmpl = tmpl
-		out, err := tmpl.Execute(c.globals(i, &r.call, false))
+	c.parallel(len(c.models), c.renderModel)
+}
+
+// renderModel renders model i (and its incremental variant).
+func (c *compilation) renderModel(i int) {
+	r := c.models[i]
+	if r.node.ResourceType != Model {
+		return
+	}
+	src, ok := c.readFile(r.node.Path)
+	if !ok {
+		return
+	}
+	r.node.RawSQL = string(src)
+	r.node.Checksum = checksum(src)
+	tmpl, ds := c.env.Compile(r.node.Path, src)
+	if ds.HasErrors() {
+		c.addDiags(ds)
+		return
+	}
+	r.tmpl = tmpl
+	out, err := tmpl.Execute(c.globals(i, &r.call, false))
+	if c.queryDeferred(r.node.UniqueID) {
+		// run_query() without a connection: render again as dbt parses,
+		// with execute false (builtins.go).
+		r.call = renderCall{}
+		out, err = tmpl.Execute(c.globals(i, &r.call, false))
+	}
+	if err != nil {
+		c.addRenderError(r.node.Path, err)
+		return
+	}
+	r.rendered = out
+	if c.materializedOf(r) == "incremental" {
+		// The incremental variant: is_incremental() is true.
+		var rc renderCall
+		out, err := tmpl.Execute(c.globals(i, &rc, true))
 		if err != nil {
 			c.addRenderError(r.node.Path, err)
 			return
 		}
-		r.rendered = out
-		if c.materializedOf(r) == "incremental" {
-			// The incremental variant: is_incremental() is true.
-			var rc renderCall
-			out, err := tmpl.Execute(c.globals(i, &rc, true))
-			if err != nil {
-				c.addRenderError(r.node.Path, err)
-				return
-			}
-			r.incr = out
-			r.call.refs = append(r.call.refs, rc.refs...)
-			r.call.sources = append(r.call.sources, rc.sources...)
-			r.call.srcIDs = append(r.call.srcIDs, rc.srcIDs...)
-		}
-	})
+		r.incr = out
+		r.call.refs = append(r.call.refs, rc.refs...)
+		r.call.sources = append(r.call.sources, rc.sources...)
+		r.call.srcIDs = append(r.call.srcIDs, rc.srcIDs...)
+	}
 }
 
 // materializedOf is a model's materialization as far as it is known while
@@ -522,39 +558,48 @@ func (c *compilation) finishModels() {
 		}
 		c.validateConfig(n)
 	}
-	for _, r := range c.models {
-		n := r.node
+	// In parallel: relations may come from generate_*_name macros.
+	c.parallel(len(c.models), func(i int) {
+		n := c.models[i].node
 		if n.ResourceType == Model && n.Materialized() == "ephemeral" {
-			continue
+			return
 		}
 		rel := c.relationFor(n)
 		n.Relation = &rel
 		n.RelationName = c.dialect.Render(rel)
+	})
+	for i := range c.models {
+		c.finishModelSQL(i)
 	}
-	for i, r := range c.models {
-		n := r.node
-		if n.ResourceType != Model {
-			continue
-		}
-		n.CompiledSQL = c.withCTEs(i, r.rendered)
-		if n.Materialized() == "incremental" {
-			if inc := c.incrementalConfig(n); inc != nil {
-				inc.SQL = c.withCTEs(i, r.incr)
-				n.CompiledSQL = c.fullBuildSQL(inc, n.CompiledSQL)
-				n.Incremental = inc
-			}
-		}
-		deps := map[string]bool{}
-		for _, idx := range r.call.refs {
-			deps[c.models[idx].node.UniqueID] = true
-			n.Refs = appendUnique(n.Refs, c.models[idx].node.Name)
-		}
-		for j, s := range r.call.sources {
-			deps[r.call.srcIDs[j]] = true
-			n.SourceRefs = append(n.SourceRefs, s)
-		}
-		n.DependsOn = sortedKeys(deps)
+}
+
+// finishModelSQL substitutes the relations into model i's SQL and records
+// its dependencies.
+func (c *compilation) finishModelSQL(i int) {
+	r := c.models[i]
+	n := r.node
+	if n.ResourceType != Model {
+		return
 	}
+	n.Refs, n.SourceRefs = nil, nil
+	n.CompiledSQL = c.withCTEs(i, r.rendered)
+	if n.Materialized() == "incremental" {
+		if inc := c.incrementalConfig(n); inc != nil {
+			inc.SQL = c.withCTEs(i, r.incr)
+			n.CompiledSQL = c.fullBuildSQL(inc, n.CompiledSQL)
+			n.Incremental = inc
+		}
+	}
+	deps := map[string]bool{}
+	for _, idx := range r.call.refs {
+		deps[c.models[idx].node.UniqueID] = true
+		n.Refs = appendUnique(n.Refs, c.models[idx].node.Name)
+	}
+	for j, s := range r.call.sources {
+		deps[r.call.srcIDs[j]] = true
+		n.SourceRefs = append(n.SourceRefs, s)
+	}
+	n.DependsOn = sortedKeys(deps)
 }
 
 // withCTEs substitutes placeholders in sql and prepends the ephemeral models
@@ -702,7 +747,11 @@ func (c *compilation) reportCycle(path []string) {
 			names = append(names, id)
 		}
 	}
-	names = append(names, names[0])
+	if len(path) < 2 || path[0] != path[len(path)-1] {
+		names = append(names, names[0])
+	} else {
+		files = files[:len(files)-1]
+	}
 	first := c.findNode(path[0])
 	pos := diag.Pos{}
 	if first != nil {

@@ -85,8 +85,12 @@ func (c *compilation) globals(self int, rc *renderCall, incremental bool) map[st
 			return nil, diag.Diagnostic{Summary: "ref() takes a model name (and optionally a package name)", Hint: "write ref('stg_orders')"}
 		}
 		name := fmt.Sprint(pos[len(pos)-1])
-		_ = kw
 		idx, ok := c.byName[name]
+		if vidx, found, err := c.versionedRef(name, kw); err != nil {
+			return nil, err
+		} else if found {
+			idx, ok = vidx, true
+		}
 		if !ok {
 			return nil, diag.Diagnostic{Summary: fmt.Sprintf("unknown ref '%s'", name), Hint: c.refHint(name)}
 		}
@@ -117,6 +121,7 @@ func (c *compilation) globals(self int, rc *renderCall, incremental bool) map[st
 		g["model"] = map[string]any{"name": c.models[self].node.Name, "unique_id": c.models[self].node.UniqueID}
 	}
 	g["is_incremental"] = func() bool { return incremental }
+	c.addRenderBuiltins(g, self)
 	return g
 }
 
@@ -190,6 +195,9 @@ func cteName(model string) string { return "__kiln_cte__" + model }
 // schema, a custom schema appended as dbt's generate_schema_name does, and
 // the alias or name as identifier.
 func (c *compilation) relationFor(n *Node) dialect.Relation {
+	if c.compat.nameMacros {
+		return c.relationByMacros(n) // generate_*_name overrides (dbtcompat.go)
+	}
 	schema := c.target.Schema
 	if custom := n.ConfigString("schema"); custom != "" {
 		schema = schema + "_" + custom

@@ -41,6 +41,14 @@ type Manifest struct {
 	Files map[string][]byte `json:"-"`
 	// Graph holds every node and edge, for ordering and selection.
 	Graph *dag.Graph `json:"-"`
+	// OnRunStart and OnRunEnd are the project's rendered on-run-start and
+	// on-run-end hooks (compiler/hooks.go).
+	OnRunStart []string `json:"-"`
+	OnRunEnd   []string `json:"-"`
+	// QueryNodes are the models whose render called run_query() or a
+	// fetching statement(): the CLI renders them again with a connection
+	// when they are selected (Options.Query, Options.QueryOnly).
+	QueryNodes []string `json:"-"`
 }
 
 // Metadata describes the run that produced a manifest.
@@ -51,12 +59,17 @@ type Metadata struct {
 	ProjectName   string `json:"project_name"`
 	AdapterType   string `json:"adapter_type"`
 	TargetName    string `json:"target_name"`
+	// DuckDBPath is the database file a DuckDB target built into, so a
+	// later --defer run can attach it (set by the CLI).
+	DuckDBPath string `json:"duckdb_path,omitempty"`
 }
 
 // MacroInfo records where a macro was defined.
 type MacroInfo struct {
 	Name string `json:"name"`
 	Path string `json:"original_file_path"`
+	// Checksum is over the macro's definition, for state:modified.macros.
+	Checksum string `json:"checksum,omitempty"`
 }
 
 // Node is a model, seed, snapshot, test, source or exposure.
@@ -76,11 +89,20 @@ type Node struct {
 	Refs         []string       `json:"refs,omitempty"`
 	SourceRefs   [][2]string    `json:"sources,omitempty"`
 	Checksum     string         `json:"checksum,omitempty"`
+	// BodyChecksum is over the target-independent rendered SQL (see
+	// compiler/state.go); MacroDeps the project macros the node calls.
+	BodyChecksum string   `json:"body_checksum,omitempty"`
+	MacroDeps    []string `json:"depends_on_macros,omitempty"`
 
 	// Relation is where the node lives in the warehouse (models, seeds,
 	// snapshots, sources); RelationName is its rendered form.
 	Relation     *dialect.Relation `json:"relation,omitempty"`
 	RelationName string            `json:"relation_name,omitempty"`
+
+	// PreHooks and PostHooks are the rendered pre-hook and post-hook
+	// configs of a model, run before and after its build.
+	PreHooks  []string `json:"pre_hooks,omitempty"`
+	PostHooks []string `json:"post_hooks,omitempty"`
 
 	RawSQL      string `json:"raw_code,omitempty"`
 	CompiledSQL string `json:"compiled_code,omitempty"`

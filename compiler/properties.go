@@ -205,6 +205,13 @@ func (c *compilation) applyProperties(props []propertyFile) {
 			continue
 		}
 		for _, m := range pf.props.Models {
+			if m.Versions != nil { // versioned: one node per version (dbtcompat.go)
+				for _, v := range c.declareVersions(pf.path, m) {
+					attach(Model, v.file, m.Pos, m.Description, m.Columns, m.Config, m.Meta, m.Tags)
+					c.applyVersionConfig(v)
+				}
+				continue
+			}
 			attach(Model, m.Name, m.Pos, m.Description, m.Columns, m.Config, m.Meta, m.Tags)
 		}
 		for _, s := range pf.props.Seeds {

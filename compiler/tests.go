@@ -42,14 +42,12 @@ func (c *compilation) buildTests(props []propertyFile, singular []string) {
 			continue
 		}
 		for _, m := range pf.props.Models {
-			idx, ok := c.byName[m.Name]
-			if !ok {
-				continue
-			}
-			n := c.models[idx].node
-			add(m.DataTests, testTarget{n, "", pf.path})
-			for _, col := range m.Columns {
-				add(col.DataTests, testTarget{n, col.Name, pf.path})
+			for _, idx := range c.modelIndexes(m.Name) { // every version of a versioned model
+				n := c.models[idx].node
+				add(m.DataTests, testTarget{n, "", pf.path})
+				for _, col := range m.Columns {
+					add(col.DataTests, testTarget{n, col.Name, pf.path})
+				}
 			}
 		}
 		for _, s := range pf.props.Seeds {
@@ -214,6 +212,16 @@ func (c *compilation) genericTest(s *yamlspec.TestSpec, t testTarget) *Node {
 		deps = append(deps, parent.UniqueID)
 		nameArgs = []string{field, strings.Map(identChar, to)}
 	default:
+		if c.env.HasMacro("test_" + name) { // a {% test %} block (dbtcompat.go)
+			var extra []string
+			var ok bool
+			sql, extra, nameArgs, ok = c.customGenericTest(s, t, column, kwargs)
+			if !ok {
+				return nil
+			}
+			deps = append(deps, extra...)
+			break
+		}
 		hint := diag.DidYouMean(name, builtinTests)
 		if hint == "" {
 			hint = "Kiln's generic tests are unique, not_null, accepted_values and relationships; write other checks as singular tests in tests/*.sql"

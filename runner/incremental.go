@@ -28,7 +28,7 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 		if inc.Strategy == "microbatch" && (opts.EventTimeStart != nil || opts.EventTimeEnd != nil) && existing == dialect.KindTable {
 			return microbatch(ctx, wh, n, r, opts)
 		}
-		return replaceRelation(ctx, wh, n, r, existing, d.ReplaceTable(rel, n.CompiledSQL, existing))
+		return replaceRelation(ctx, wh, n, r, existing, d.ReplaceWith(dialect.KindTable, rel, n.CompiledSQL, existing, dialect.RelationOptionsFromConfig(n.Config)))
 	}
 	if inc.Strategy == "microbatch" {
 		return microbatch(ctx, wh, n, r, opts)
@@ -240,7 +240,7 @@ func microbatch(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result, 
 		}
 		t, ok := asTime(rows)
 		if !ok {
-			return replaceRelation(ctx, wh, n, r, dialect.KindTable, d.ReplaceTable(rel, n.CompiledSQL, dialect.KindTable))
+			return replaceRelation(ctx, wh, n, r, dialect.KindTable, d.ReplaceWith(dialect.KindTable, rel, n.CompiledSQL, dialect.KindTable, dialect.RelationOptionsFromConfig(n.Config)))
 		}
 		start = addUnit(truncUnit(t, unit), unit, -inc.LookbackBatches)
 	}

@@ -68,7 +68,7 @@ func buildModel(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result, 
 		if n.Incremental == nil {
 			return fmt.Errorf("incremental model %s has no incremental plan", n.Name)
 		}
-		return buildIncremental(ctx, wh, n, r, opts)
+		return aroundHooks(ctx, wh, n, r, func() error { return buildIncremental(ctx, wh, n, r, opts) })
 	}
 	existing, err := wh.RelationKind(ctx, rel)
 	if err != nil {
@@ -76,9 +76,9 @@ func buildModel(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result, 
 	}
 	switch n.Materialized() {
 	case "view":
-		return replaceRelation(ctx, wh, n, r, existing, d.ReplaceView(rel, n.CompiledSQL, existing))
+		return replaceRelation(ctx, wh, n, r, existing, d.ReplaceWith(dialect.KindView, rel, n.CompiledSQL, existing, dialect.RelationOptionsFromConfig(n.Config)))
 	case "table":
-		return replaceRelation(ctx, wh, n, r, existing, d.ReplaceTable(rel, n.CompiledSQL, existing))
+		return replaceRelation(ctx, wh, n, r, existing, keepPrevious(n, d, existing, d.ReplaceWith(dialect.KindTable, rel, n.CompiledSQL, existing, dialect.RelationOptionsFromConfig(n.Config))))
 	}
 	return fmt.Errorf("materialization %q is not supported by the runner", n.Materialized())
 }
@@ -89,6 +89,7 @@ func replaceRelation(ctx context.Context, wh Warehouse, n *compiler.Node, r *Res
 	d := wh.Dialect()
 	rel := *n.Relation
 	isView := n.Materialized() == "view"
+	stmts = withHooks(n, stmts) // pre-hook and post-hook (hooks.go)
 	err := wh.InTx(ctx, func(tx Execer) error {
 		rec := recorder{tx, &r.Statements}
 		for _, s := range stmts {
@@ -145,7 +146,7 @@ func loadSeed(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result) er
 			return err
 		}
 		r.RowsAffected = rows
-		for _, s := range d.ReplaceTable(rel, "select * from "+d.Render(staging), existing) {
+		for _, s := range d.ReplaceWith(dialect.KindTable, rel, "select * from "+d.Render(staging), existing, dialect.RelationOptionsFromConfig(n.Config)) {
 			if _, err := rec.Exec(ctx, s); err != nil {
 				return err
 			}

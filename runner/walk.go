@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -158,12 +159,11 @@ func Run(ctx context.Context, wh Warehouse, plan Plan, opts Options) []*Result {
 		n := g.nodes[i]
 		if poisoned[i] || runCtx.Err() != nil {
 			status, msg := StatusSkipped, "skipped: an upstream node failed"
-			if !poisoned[i] {
-				if ctx.Err() != nil {
-					status, msg = StatusCancelled, "cancelled before it started"
-				} else {
-					msg = "skipped: --fail-fast stopped the run"
-				}
+			switch {
+			case ctx.Err() != nil: // a cancelled run: nothing after it started
+				status, msg = StatusCancelled, "cancelled before it started"
+			case !poisoned[i]:
+				msg = "skipped: --fail-fast stopped the run"
 			}
 			now := opts.Now()
 			r := &Result{UniqueID: n.UniqueID, Node: n, Status: status, Message: msg, StartedAt: now, CompletedAt: now}
@@ -190,10 +190,13 @@ func Run(ctx context.Context, wh Warehouse, plan Plan, opts Options) []*Result {
 				r = &Result{UniqueID: n.UniqueID, Node: n, Status: status, Message: msg, StartedAt: now, CompletedAt: now}
 			} else {
 				emit(Event{Kind: EventStart, Index: idx, Total: total, Node: n})
-				r = execute(runCtx, wh, plan.Manifest, n, opts)
+				r = executeNode(runCtx, wh, plan.Manifest, n, opts)
 				<-sem
 				if ctx.Err() != nil && r.Status == StatusError {
 					r.Status, r.Message = StatusCancelled, "cancelled: "+r.Message
+				} else if runCtx.Err() != nil && r.Status == StatusError && strings.Contains(r.Message, context.Canceled.Error()) {
+					// Interrupted by --fail-fast, not failed by itself.
+					r.Status, r.Message = StatusCancelled, "cancelled by --fail-fast: "+r.Message
 				}
 			}
 			r.Index = idx

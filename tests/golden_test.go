@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/compiler/dialect"
 	"github.com/kiln-build/kiln/runner"
 )
 
@@ -62,6 +63,15 @@ func goldenFiles(m *compiler.Manifest) map[string]string {
 			continue
 		}
 		out[n.Name+".sql"] = n.CompiledSQL + "\n"
+		if mat := n.Materialized(); n.ResourceType == compiler.Model && (mat == "table" || mat == "view") {
+			// The DDL of a first build, with the node's relation options.
+			kind := dialect.KindTable
+			if mat == "view" {
+				kind = dialect.KindView
+			}
+			stmts := d.ReplaceWith(kind, *n.Relation, n.CompiledSQL, dialect.KindNone, dialect.RelationOptionsFromConfig(n.Config))
+			out[n.Name+".ddl.sql"] = strings.Join(stmts, ";\n") + ";\n"
+		}
 		if inc := n.Incremental; inc != nil && inc.Strategy != "microbatch" {
 			ts := "TIMESTAMP"
 			if d.Name() == "snowflake" {

@@ -40,7 +40,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // RunEnv is Run with an explicit environment lookup.
 func RunEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) (string, bool)) int {
+	// Every secret read is masked in all that is printed (cmd/cli/secrets.go).
+	guard := &secretGuard{}
+	env, stdout, stderr = guard.lookup(env), guard.writer(stdout), guard.writer(stderr)
 	app := newApp(stdin, stdout, stderr, env)
+	app.Metadata = map[string]any{"secrets": guard}
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return exitOK
@@ -82,7 +86,7 @@ Exit codes: 0 success, 1 a node or test failed, 2 the project or the command lin
 		Suggest: true,
 	}
 	e := &env_{lookup: env, stdout: stdout, stderr: stderr}
-	app.Commands = commands(e)
+	app.Commands = append(append(commands(e), opsCommands(e)...), restoreCommand(e))
 	return app
 }
 

@@ -109,6 +109,7 @@ func writeRunResults(targetDir string, results []*runner.Result, elapsed time.Du
 			"dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json",
 			"kiln_version":       compiler.Version,
 			"generated_at":       time.Now().UTC().Format(time.RFC3339Nano),
+			"invocation_id":      invocationID(),
 		},
 		Results:     results,
 		ElapsedTime: elapsed.Seconds(),

@@ -36,15 +36,15 @@ var (
 )
 
 func projectFlags() []ucli.Flag {
-	return []ucli.Flag{flagProjectDir, flagProfiles, flagTarget, flagVars, flagLogFormat, flagNoColor}
+	return []ucli.Flag{flagProjectDir, flagProfiles, flagTarget, flagVars, flagLogFormat, flagNoColor, flagWait}
 }
 
 func selectFlags() []ucli.Flag {
-	return []ucli.Flag{flagSelect, flagExclude, flagSelector}
+	return []ucli.Flag{flagSelect, flagExclude, flagSelector, flagState}
 }
 
 func runFlags() []ucli.Flag {
-	return []ucli.Flag{flagThreads, flagFull, flagFailFast, flagEventStart, flagEventEnd}
+	return []ucli.Flag{flagThreads, flagFull, flagFailFast, flagEventStart, flagEventEnd, flagDefer, flagJUnit}
 }
 
 func join(groups ...[]ucli.Flag) []ucli.Flag {
@@ -90,6 +90,8 @@ func commands(e *env_) []*ucli.Command {
 			Flags:  join(projectFlags(), selectFlags(), []ucli.Flag{&ucli.StringSliceFlag{Name: "resource-type", Usage: "only these types (model, seed, test, source, exposure)"}, &ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "name", Usage: "name, selector, path or json"}}),
 			Action: func(c *ucli.Context) error { return lsCommand(c, e) },
 		},
+		docsCommand(e),
+		operationCommand(e),
 		{
 			Name: "debug", Usage: "show the resolved profile and test the connection",
 			Flags:  projectFlags(),
@@ -112,6 +114,8 @@ type session struct {
 	manifest   *compiler.Manifest
 	out        *printer
 	started    time.Time
+	state      *compiler.State  // --state DIR
+	opts       compiler.Options // what the project was compiled with (operation.go)
 }
 
 func invalid(format string, args ...any) error {
@@ -127,23 +131,31 @@ func load(c *ucli.Context, e *env_) (*session, error) {
 		return nil, invalid("error: --log-format must be text or json, not %q", f)
 	}
 	s.projectDir = c.String("project-dir")
+	if c.Bool("wait") {
+		c.Context = withWait(c.Context, func(msg string) { s.out.info("waiting", "%s", msg) })
+	}
 	fsys := os.DirFS(s.projectDir)
 	project, ds := compiler.LoadProject(fsys, e.lookup)
 	if ds.HasErrors() {
 		return nil, s.fail(ds, nil)
 	}
 	s.targetDir = filepath.Join(s.projectDir, project.TargetPath)
+	if err := s.loadState(c); err != nil {
+		return nil, err
+	}
 
 	prof, ds := s.resolveProfile(c, project)
 	if ds.HasErrors() {
 		return nil, s.fail(ds, nil)
 	}
 	s.profile = prof
+	prof.Secrets = secretsOf(c).merge(prof.Secrets)
 	vars, err := parseVars(c.String("vars"))
 	if err != nil {
 		return nil, s.fail(diag.Diagnostics{{Pos: diag.Pos{File: "--vars"}, Summary: err.Error(), Hint: "pass YAML or JSON, e.g. --vars '{start_date: \"2024-01-01\"}'"}}, nil)
 	}
-	m, ds := compiler.Compile(c.Context, compiler.Options{FS: fsys, Target: prof.Target, Vars: vars, Env: e.lookup, Project: project})
+	s.opts = compiler.Options{FS: fsys, Target: prof.Target, Vars: vars, Env: e.lookup, Project: project, Log: s.templateLog}
+	m, ds := compiler.Compile(c.Context, s.opts)
 	if ds.HasErrors() {
 		return nil, s.fail(ds, m)
 	}
@@ -151,6 +163,8 @@ func load(c *ucli.Context, e *env_) (*session, error) {
 		s.out.diagnostics(ds, m.Files)
 	}
 	s.manifest = m
+	s.recordTarget(m)
+	prof.Secrets = secretsOf(c).merge(prof.Secrets) // and env_var() secrets the templates read
 	if err := writeManifest(s.targetDir, m, prof.Secrets); err != nil {
 		return nil, &exitError{code: exitFailed, msg: "error: writing artifacts: " + err.Error()}
 	}
@@ -278,6 +292,7 @@ func (s *session) selectTypes(c *ucli.Context, types []string) (map[string]bool,
 		Selector: c.String("selector"),
 		Types:    types,
 		FS:       os.DirFS(s.projectDir),
+		State:    s.stateChecker(),
 	})
 	if ds.HasErrors() {
 		return nil, s.fail(ds, s.manifest)
@@ -292,6 +307,9 @@ func runCommand(c *ucli.Context, e *env_, command string, tests bool) error {
 	}
 	sel, err := s.selectNodes(c, command)
 	if err != nil {
+		return err
+	}
+	if err := s.renderQueries(c, sel); err != nil { // run_query() of selected models (operation.go)
 		return err
 	}
 	if err := writeCompiled(s.targetDir, s.manifest, sel, s.profile.Secrets); err != nil {
@@ -310,6 +328,9 @@ func runCommand(c *ucli.Context, e *env_, command string, tests bool) error {
 		return err
 	}
 	defer wh.Close()
+	if err := s.applyDefer(c, wh, sel); err != nil {
+		return err
+	}
 	threads := c.Int("threads")
 	if threads <= 0 {
 		threads = s.profile.Target.Threads
@@ -328,10 +349,16 @@ func runCommand(c *ucli.Context, e *env_, command string, tests bool) error {
 		return err
 	}
 	start := time.Now()
+	if err := s.runHooks(c, wh, "on-run-start", m.OnRunStart); err != nil {
+		return err
+	}
 	results := runner.Run(c.Context, wh, runner.Plan{Manifest: m, Selected: sel, TestsGate: command == "build"}, runner.Options{
 		Threads: threads, FailFast: c.Bool("fail-fast"), FullRefresh: c.Bool("full-refresh"), OnEvent: s.out.event,
 		EventTimeStart: evStart, EventTimeEnd: evEnd,
 	})
+	if err := s.runHooks(c, wh, "on-run-end", m.OnRunEnd); err != nil {
+		return err
+	}
 	elapsed := time.Since(start)
 	s.out.summary(results, elapsed, s.targetDir)
 	if err := writeRunResults(s.targetDir, results, elapsed, os.Args, s.profile.Secrets); err != nil {
@@ -339,6 +366,9 @@ func runCommand(c *ucli.Context, e *env_, command string, tests bool) error {
 	}
 	if err := writeExecuted(s.targetDir, results, s.profile.Secrets); err != nil {
 		return &exitError{code: exitFailed, msg: "error: writing target/run: " + err.Error()}
+	}
+	if err := s.reportCI(c, command, results, elapsed); err != nil {
+		return err
 	}
 	if c.Context.Err() != nil {
 		return &exitError{code: exitSignal, msg: "kiln: interrupted"}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -29,7 +28,7 @@ type printer struct {
 func newPrinter(w io.Writer, format string, noColor bool, env func(string) (string, bool)) *printer {
 	p := &printer{w: w, json: format == "json", now: time.Now}
 	if _, set := env("NO_COLOR"); !set && !noColor && !p.json {
-		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if f, ok := w.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(f.Fd())) {
 			p.color = true
 		}
 	}

@@ -27,13 +27,16 @@ func openWarehouse(ctx context.Context, p *compiler.Profile, projectDir string) 
 				settings["file_search_path"] = abs
 			}
 		}
-		wh, err := runner.OpenDuckDB(ctx, runner.DuckDBConfig{
+		wh, err := openDuckDB(ctx, runner.DuckDBConfig{
 			Path: p.DuckDB.Path, Threads: p.Target.Threads, Settings: settings, Extensions: p.DuckDB.Extensions,
 		})
 		if err != nil {
 			var inUse *runner.DatabaseInUseError
 			if errors.As(err, &inUse) {
-				return nil, &exitError{code: exitInvalid, msg: "error: " + err.Error() + "\n  hint: wait for the other kiln (or DuckDB client) to finish, or use another database path"}
+				return nil, &exitError{code: exitInvalid, msg: "error: " + err.Error() + "\n  hint: wait for the other kiln (or DuckDB client) to finish, pass --wait to wait for it, or use another database path"}
+			}
+			if ctx.Err() != nil {
+				return nil, &exitError{code: exitSignal, msg: "kiln: interrupted: " + err.Error()}
 			}
 			return nil, &exitError{code: exitFailed, msg: "error: cannot open DuckDB database: " + err.Error()}
 		}

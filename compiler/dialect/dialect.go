@@ -50,6 +50,10 @@ type Dialect interface {
 	ReplaceTable(rel Relation, sql string, existing Kind) []string
 	// ReplaceView is ReplaceTable for a view.
 	ReplaceView(rel Relation, sql string, existing Kind) []string
+	// ReplaceWith is ReplaceTable (kind table) or ReplaceView (kind view)
+	// with the options of the node's config (see RelationOptions); a
+	// dialect ignores the options it has no use for.
+	ReplaceWith(kind Kind, rel Relation, sql string, existing Kind, opts RelationOptions) []string
 	// Drop drops rel of the given kind if it exists.
 	Drop(rel Relation, kind Kind) string
 	// CreateTable creates an empty table with the given columns (seeds).

@@ -65,6 +65,12 @@ func (d DuckDB) ReplaceView(rel Relation, sql string, existing Kind) []string {
 	return d.replace(KindView, rel, sql, existing)
 }
 
+// ReplaceWith ignores opts: transient tables, copy grants, clustering and
+// secure views are Snowflake's.
+func (d DuckDB) ReplaceWith(kind Kind, rel Relation, sql string, existing Kind, _ RelationOptions) []string {
+	return d.replace(kind, rel, sql, existing)
+}
+
 func (d DuckDB) replace(kind Kind, rel Relation, sql string, existing Kind) []string {
 	tmp := tmpRelation(rel)
 	w := kindWord(kind)

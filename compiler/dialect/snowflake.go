@@ -80,19 +80,42 @@ func (s Snowflake) CreateSchema(database, schema string) string {
 // (no fail-safe storage) as in dbt-snowflake. A view in the way is dropped
 // first, since create or replace cannot change the kind.
 func (s Snowflake) ReplaceTable(rel Relation, sql string, existing Kind) []string {
-	var stmts []string
-	if existing == KindView {
-		stmts = append(stmts, s.Drop(rel, KindView))
-	}
-	return append(stmts, "create or replace transient table "+s.Render(rel)+" as "+wrapped(sql))
+	return s.ReplaceWith(KindTable, rel, sql, existing, RelationOptions{})
 }
 
 func (s Snowflake) ReplaceView(rel Relation, sql string, existing Kind) []string {
+	return s.ReplaceWith(KindView, rel, sql, existing, RelationOptions{})
+}
+
+// ReplaceWith spells the options in Snowflake's order: create or replace
+// [transient] table <name> [cluster by (...)] [copy grants] as (...), and
+// create or replace [secure] view <name> [copy grants] as (...).
+func (s Snowflake) ReplaceWith(kind Kind, rel Relation, sql string, existing Kind, opts RelationOptions) []string {
 	var stmts []string
-	if existing == KindTable {
-		stmts = append(stmts, s.Drop(rel, KindTable))
+	if existing != KindNone && existing != kind {
+		stmts = append(stmts, s.Drop(rel, existing))
 	}
-	return append(stmts, "create or replace view "+s.Render(rel)+" as "+wrapped(sql))
+	var b strings.Builder
+	b.WriteString("create or replace ")
+	if kind == KindView {
+		if opts.Secure {
+			b.WriteString("secure ")
+		}
+		b.WriteString("view " + s.Render(rel))
+	} else {
+		if !opts.Permanent {
+			b.WriteString("transient ")
+		}
+		b.WriteString("table " + s.Render(rel))
+		if len(opts.ClusterBy) > 0 {
+			b.WriteString(" cluster by (" + strings.Join(opts.ClusterBy, ", ") + ")")
+		}
+	}
+	if opts.CopyGrants {
+		b.WriteString(" copy grants")
+	}
+	b.WriteString(" as " + wrapped(sql))
+	return append(stmts, b.String())
 }
 
 func (s Snowflake) Drop(rel Relation, kind Kind) string {

@@ -44,6 +44,7 @@ var knownConfigs = map[string]configSpec{
 	"tags":                       {kind: cfgTags},
 	"enabled":                    {kind: cfgBool},
 	"full_refresh":               {kind: cfgBool},
+	"keep_previous_version":      {kind: cfgBool}, // Kiln: keep <id>__kiln_prev for kiln restore
 	"unique_key":                 {kind: cfgStringOrList},
 	"incremental_strategy":       {kind: cfgString, enum: []string{"merge", "delete+insert", "append", "microbatch"}},
 	"incremental_predicates":     {kind: cfgStringOrList},
