@@ -3,10 +3,8 @@
 -- One row per sale line, the latest version of each (corrections win).
 -- Kiln adds the incremental predicates: every line that arrived after the
 -- last build, whatever its sold_at, and merges it on the line key.
--- Store and product attributes come from staging, not dim_*: Kiln's build
--- makes a model wait for the tests of its parents, and the relationships
--- tests of fact_inventory_positions (to dim_product) and of fact_sales (to
--- dim_date) would otherwise make each fact wait for the other.
+-- Store and product attributes come from staging, so the fact does not
+-- wait for the dimensions' tests.
 with lines as (
     select *
     from {{ ref('stg_pos_transactions') }}
