@@ -1,0 +1,26 @@
+-- the batch, with the target's high-water mark at 2024-01-02 12:05:00
+create or replace temporary table kiln_batch__fct_cdc as
+select kiln_src.*, coalesce((qty > 4), false) as __kiln_deleted from (
+select * from (
+select * from (
+
+select store_id, sale_id, qty, event_at, loaded_at from analytics.events
+) as kiln_src
+where kiln_src.loaded_at >= cast('2024-01-02 12:05:00' as TIMESTAMP)
+) as kiln_src
+qualify row_number() over (partition by store_id, sale_id order by kiln_src.loaded_at desc nulls last, kiln_src.event_at desc nulls last) = 1
+) as kiln_src;
+
+-- applied to the target, pruned to the batch's earliest event
+merge into analytics.fct_cdc as DBT_INTERNAL_DEST
+using kiln_batch__fct_cdc as DBT_INTERNAL_SOURCE
+on DBT_INTERNAL_DEST.store_id = DBT_INTERNAL_SOURCE.store_id
+  and DBT_INTERNAL_DEST.sale_id = DBT_INTERNAL_SOURCE.sale_id
+  and DBT_INTERNAL_DEST.event_at >= cast('2024-01-01 10:00:00' as TIMESTAMP)
+when matched and (DBT_INTERNAL_SOURCE.__kiln_deleted) then delete
+when matched then update set
+    qty = DBT_INTERNAL_SOURCE.qty,
+    event_at = DBT_INTERNAL_SOURCE.event_at,
+    loaded_at = DBT_INTERNAL_SOURCE.loaded_at
+when not matched and not (DBT_INTERNAL_SOURCE.__kiln_deleted) then insert (store_id, sale_id, qty, event_at, loaded_at)
+    values (DBT_INTERNAL_SOURCE.store_id, DBT_INTERNAL_SOURCE.sale_id, DBT_INTERNAL_SOURCE.qty, DBT_INTERNAL_SOURCE.event_at, DBT_INTERNAL_SOURCE.loaded_at);
