@@ -110,19 +110,34 @@ func (c *compilation) recordState(macroFiles []string) {
 			}
 		}
 	}
+	// Only models that read target values or the clock, directly or
+	// through a project macro, are rendered a second time.
+	targetMacros := map[string]bool{}
+	for name, body := range bodies {
+		if mentionsTarget(body) {
+			targetMacros["macro."+c.project.Name+"."+name] = true
+		}
+	}
 	c.parallel(len(c.models), func(i int) {
 		if r := c.models[i]; r.node.ResourceType == Model && r.tmpl != nil {
-			r.node.BodyChecksum = checksum([]byte(c.normalizedBody(i, r)))
+			r.node.BodyChecksum = checksum([]byte(c.normalizedBody(i, r, targetMacros)))
 		}
 	})
 }
 
+func mentionsTarget(text string) bool {
+	return strings.Contains(text, "target") || strings.Contains(text, "run_started_at")
+}
+
 // normalizedBody is the model rendered without anything that depends on
 // the target: refs, sources and this become node ids, target.* a token.
-func (c *compilation) normalizedBody(i int, r *refable) string {
+func (c *compilation) normalizedBody(i int, r *refable, targetMacros map[string]bool) string {
 	text := r.rendered
 	srcIDs := r.call.srcIDs
-	targetDependent := len(r.node.MacroDeps) > 0 || strings.Contains(r.node.RawSQL, "target") || strings.Contains(r.node.RawSQL, "run_started_at")
+	targetDependent := mentionsTarget(r.node.RawSQL)
+	for _, m := range r.node.MacroDeps {
+		targetDependent = targetDependent || targetMacros[m]
+	}
 	if targetDependent {
 		var rc renderCall
 		g := c.globals(i, &rc, false)
