@@ -51,23 +51,6 @@ func retailDB(t *testing.T, dir string) *sql.DB {
 	return db
 }
 
-func retailStrings(t *testing.T, db *sql.DB, q string) []string {
-	t.Helper()
-	rs, err := db.Query(q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rs.Close()
-	var out []string
-	for rs.Next() {
-		var s string
-		if err := rs.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
-}
 
 // TestRetailExampleIncrementalEqualsFullRefresh builds the committed sample,
 // streams three micro-batches with late events and corrections, rebuilds
@@ -112,7 +95,7 @@ func TestRetailExampleIncrementalEqualsFullRefresh(t *testing.T) {
 	if _, err := db.Exec("attach '" + filepath.Join(fresh, "target", "retail.duckdb") + "' as fresh (read_only)"); err != nil {
 		t.Fatal(err)
 	}
-	tables := retailStrings(t, db, "select table_name from information_schema.tables where table_catalog = 'retail' and table_type = 'BASE TABLE' and (table_name like 'fact_%' or table_name like 'mart_%') order by 1")
+	tables := queryStrings(t, db, "select table_name from information_schema.tables where table_catalog = 'retail' and table_type = 'BASE TABLE' and (table_name like 'fact_%' or table_name like 'mart_%') order by 1")
 	if len(tables) < 8 {
 		t.Fatalf("expected the facts and marts, found %v", tables)
 	}
