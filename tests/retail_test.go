@@ -51,7 +51,6 @@ func retailDB(t *testing.T, dir string) *sql.DB {
 	return db
 }
 
-
 // TestRetailExampleIncrementalEqualsFullRefresh builds the committed sample,
 // streams three micro-batches with late events and corrections, rebuilds
 // after each (every data test must pass), then checks every fact and mart
