@@ -1,11 +1,11 @@
 package compiler
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/dialect"
 )
 
 // mergeConfig sets key in cfg the way dbt layers configs: later values
@@ -48,26 +48,7 @@ func normalizeConfig(cfg map[string]any) {
 }
 
 // stringList reads a config value that may be a string or a list.
-func stringList(v any) []string {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case string:
-		if x == "" {
-			return nil
-		}
-		return []string{x}
-	case []string:
-		return x
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			out = append(out, fmt.Sprint(e))
-		}
-		return out
-	}
-	return []string{fmt.Sprint(v)}
-}
+func stringList(v any) []string { return dialect.ConfigStrings(v) }
 
 func unionStrings(a, b []string) []string {
 	seen := map[string]bool{}
