@@ -590,6 +590,13 @@ func (c *compilation) finishModelSQL(i int) {
 			n.Incremental = inc
 		}
 	}
+	c.recordDeps(r)
+}
+
+// recordDeps sets a node's refs, sources and depends_on from what its
+// render recorded.
+func (c *compilation) recordDeps(r *refable) {
+	n := r.node
 	deps := map[string]bool{}
 	for _, idx := range r.call.refs {
 		deps[c.models[idx].node.UniqueID] = true

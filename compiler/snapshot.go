@@ -289,16 +289,7 @@ func (c *compilation) finishSnapshots(decls []*snapshotDecl) {
 		n := r.node
 		sql := strings.TrimSpace(c.withCTEs(d.idx, r.rendered))
 		n.CompiledSQL = strings.TrimSpace(strings.TrimRight(sql, "; \t\r\n"))
-		deps := map[string]bool{}
-		for _, idx := range r.call.refs {
-			deps[c.models[idx].node.UniqueID] = true
-			n.Refs = appendUnique(n.Refs, c.models[idx].node.Name)
-		}
-		for j, s := range r.call.sources {
-			deps[r.call.srcIDs[j]] = true
-			n.SourceRefs = append(n.SourceRefs, s)
-		}
-		n.DependsOn = sortedKeys(deps)
+		c.recordDeps(r)
 		n.Snapshot = c.snapshotPlan(d, r)
 		if p := n.Snapshot; p != nil {
 			p.DeleteCondition = n.ConfigString("delete_condition")
