@@ -53,9 +53,9 @@ func (c *compilation) addBuiltins(g map[string]any) {
 	g["log"] = func(args ...any) (any, error) {
 		pos, kw := jinja.Args(args)
 		if c.opts.Log != nil && len(pos) > 0 {
-			info := truthy(kw["info"])
+			info := jinja.Truth(kw["info"])
 			if len(pos) > 1 {
-				info = truthy(pos[1])
+				info = jinja.Truth(pos[1])
 			}
 			c.opts.Log(fmt.Sprint(pos[0]), info)
 		}
@@ -121,20 +121,6 @@ func (c *compilation) addBuiltins(g map[string]any) {
 	g["dbt_version"] = DbtVersion
 	g["flags"] = map[string]any{"FULL_REFRESH": false, "STORE_FAILURES": false, "WHICH": "run"}
 	g["invocation_id"] = "00000000-0000-0000-0000-000000000000"
-}
-
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case string:
-		return x != ""
-	case int:
-		return x != 0
-	}
-	return true
 }
 
 func (c *compilation) warnf(pos diag.Pos, hint, format string, args ...any) {
@@ -207,7 +193,7 @@ func (c *compilation) addRenderBuiltins(g map[string]any, self int) {
 			results = map[string]any{}
 		}
 		r := map[string]any{"response": map[string]any{"code": "SUCCESS", "rows_affected": len(t.rows)}, "data": nil, "table": nil}
-		if truthy(kw["fetch_result"]) {
+		if jinja.Truth(kw["fetch_result"]) {
 			r["data"] = t.Items()
 			r["table"] = t
 		}

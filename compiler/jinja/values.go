@@ -209,6 +209,9 @@ func typeName(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
+// Truth is Jinja's truthiness of a value: what {% if v %} tests.
+func Truth(v any) bool { return truth(v) }
+
 func truth(v any) bool {
 	switch x := v.(type) {
 	case nil:
