@@ -343,7 +343,7 @@ func (w *DuckDB) LoadRows(ctx context.Context, tx Execer, rel dialect.Relation, 
 
 	batch := max(1, min(loadBatchRows, loadBatchParams/len(cols)))
 	if c == nil {
-		return loadLiterals(ctx, tx, insert, placeholders, rows, batch)
+		return loadLiterals(ctx, tx, insert, placeholders, rows, batch, func(_ int, v any) string { return literal(v) })
 	}
 	var full *sql.Stmt
 	if len(rows) >= batch {
@@ -392,8 +392,8 @@ func needsCast(typ string, rows [][]any, i int) bool {
 }
 
 // loadLiterals is LoadRows through an Execer that cannot bind parameters:
-// values are rendered as SQL literals.
-func loadLiterals(ctx context.Context, tx Execer, insert string, placeholders []string, rows [][]any, batch int) (int64, error) {
+// values are rendered as SQL literals by lit (value of column i).
+func loadLiterals(ctx context.Context, tx Execer, insert string, placeholders []string, rows [][]any, batch int, lit func(i int, v any) string) (int64, error) {
 	var loaded int64
 	var b strings.Builder
 	for start := 0; start < len(rows); start += batch {
@@ -409,7 +409,7 @@ func loadLiterals(ctx context.Context, tx Execer, insert string, placeholders []
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				b.WriteString(strings.Replace(placeholders[i], "?", literal(v), 1))
+				b.WriteString(strings.Replace(placeholders[i], "?", lit(i, v), 1))
 			}
 			b.WriteByte(')')
 		}

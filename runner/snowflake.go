@@ -607,7 +607,7 @@ func (w *Snowflake) LoadRows(ctx context.Context, tx Execer, rel dialect.Relatio
 	}
 	batch := max(1, min(loadBatchRows, loadBatchParams/len(cols)))
 	if c == nil {
-		return sfLoadLiterals(ctx, tx, d, insert, placeholders, isDate, rows, batch)
+		return loadLiterals(ctx, tx, insert, placeholders, rows, batch, func(i int, v any) string { return sfLiteral(d, v, isDate[i]) })
 	}
 	args := make([]any, 0, batch*len(cols))
 	var loaded int64
@@ -668,41 +668,16 @@ func sfNeedsCast(typ string, rows [][]any, i int) bool {
 	return false
 }
 
-// sfLoadLiterals is LoadRows through an Execer that cannot bind
-// parameters: values are rendered as Snowflake literals.
-func sfLoadLiterals(ctx context.Context, tx Execer, d dialect.Snowflake, insert string, placeholders []string, isDate []bool, rows [][]any, batch int) (int64, error) {
-	var loaded int64
-	var b strings.Builder
-	for start := 0; start < len(rows); start += batch {
-		end := min(start+batch, len(rows))
-		b.Reset()
-		b.WriteString(insert)
-		for ri, r := range rows[start:end] {
-			if ri > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('(')
-			for i, v := range r {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				lit := "NULL"
-				switch x := sfBindValue(v, isDate[i]).(type) {
-				case bool:
-					lit = strconv.FormatBool(x)
-				case int64:
-					lit = strconv.FormatInt(x, 10)
-				case string:
-					lit = d.Literal(x)
-				}
-				b.WriteString(strings.Replace(placeholders[i], "?", lit, 1))
-			}
-			b.WriteByte(')')
-		}
-		if _, err := tx.Exec(ctx, b.String()); err != nil {
-			return loaded, err
-		}
-		loaded += int64(end - start)
+// sfLiteral renders a value of a column (isDate: a DATE column) as a
+// Snowflake literal, for an Execer that cannot bind parameters.
+func sfLiteral(d dialect.Snowflake, v any, isDate bool) string {
+	switch x := sfBindValue(v, isDate).(type) {
+	case bool:
+		return strconv.FormatBool(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case string:
+		return d.Literal(x)
 	}
-	return loaded, nil
+	return "NULL"
 }
