@@ -1,12 +1,14 @@
 // Command generator writes the raw zone of the retail example: POS
-// transaction lines, inventory events, ERP master data, CRM customers and web
-// sessions, as Parquet files under examples/retail/data/<source>/<table>/.
+// transaction lines, inventory events, ERP master data, CRM customers, web
+// sessions and the CDC change log of the store assortment, as Parquet files
+// under examples/retail/data/<source>/<table>/.
 //
 // The output is a pure function of the flags (--seed and the sizes): a full
 // run simulates --days of trading from --start, day by day, flushing rows to
 // Parquet as it goes so that the case study's scale (24 months, 50 stores,
 // 5,000 products) fits in memory. --stream appends one micro-batch after the
-// latest event already in --out, with late-arriving rows and corrections.
+// latest event already in --out, with late-arriving rows, corrections and
+// assortment inserts, updates and deletes.
 package main
 
 import (
@@ -50,7 +52,7 @@ func parseFlags(args []string) config {
 	fs.IntVar(&c.basketsPerDay, "baskets-per-day", 120, "average in-store baskets per standard store per day (flagships ~1.6x, express ~0.55x)")
 	fs.StringVar(&start, "start", "2025-10-06", "first trading day (YYYY-MM-DD)")
 	fs.StringVar(&c.out, "out", "examples/retail/data", "output directory (the project's data/ folder)")
-	fs.BoolVar(&c.stream, "stream", false, "append one micro-batch of trading after the latest event in --out (pass the same --seed and sizes as the full run)")
+	fs.BoolVar(&c.stream, "stream", false, "append one micro-batch after the latest event in --out: trading, late POS lines and receipts, corrections, and assortment changes (updates, delistings, re-listings, late changes); pass the same --seed and sizes as the full run")
 	fs.IntVar(&c.batchMinutes, "batch-minutes", 15, "length of a --stream micro-batch in minutes")
 	fs.Float64Var(&c.lateFraction, "late-fraction", 0.02, "fraction of POS and inventory rows that arrive minutes to days after their event time")
 	fs.Int64Var(&c.rowsPerFile, "rows-per-file", 4_000_000, "start a new Parquet part when a table reaches this many rows (bounds memory)")
@@ -65,10 +67,15 @@ Writes the raw zone of the retail example as Parquet files:
   <out>/raw_erp/{products,prices,promotions,stores}
   <out>/raw_crm/customers         Fivetran-style (_fivetran_synced, _fivetran_deleted)
   <out>/raw_ecommerce/sessions    web sessions, converted ones carry the sale id
+  <out>/raw_replenishment/assortment_changes
+                                  CDC change log of the store assortment kept in Cassandra: one row per
+                                  insert (listing), update or delete (delisting) of a (store_id, product_id),
+                                  with op I/U/D, a per-key change_seq, changed_at and _ingested_at
 
 Examples:
   go run ./examples/retail/generator --force                      # the committed sample
   go run ./examples/retail/generator --stream                     # one 15-minute micro-batch
+  go run ./examples/retail/generator --stream --batch-minutes 120 # two hours: more late rows, deletes, re-listings
   go run ./examples/retail/generator --out /tmp/retail-big --stores 50 --products 5000 \
       --customers 200000 --days 730 --baskets-per-day 300         # the case study's scale
 
@@ -117,8 +124,11 @@ func main() {
 		tb = defineTables(wr)
 		writeDims(w, tb)
 		s := newSim(w, tb)
+		a := newAssortment(w, s, tb.assortment, w.cutoff)
+		a.initialLoad()
 		for di := 0; di < cfg.days; di++ {
 			s.simulateDay(di)
+			a.simulateDay(di)
 			wr.flush(false)
 			if (di+1)%30 == 0 && cfg.days > 60 {
 				fmt.Fprintf(os.Stderr, "  %d/%d days, %s\n", di+1, cfg.days, time.Since(began).Round(time.Second))
@@ -128,10 +138,10 @@ func main() {
 	}
 	wr.flush(true)
 	wr.close()
-	fmt.Printf("%-32s %12s %6s\n", "table", "rows", "files")
+	fmt.Printf("%-38s %10s %6s\n", "table", "rows", "files")
 	for _, t := range wr.tables {
 		if t.total > 0 {
-			fmt.Printf("%-32s %12d %6d\n", t.source+"."+t.name, t.total, t.parts)
+			fmt.Printf("%-38s %10d %6d\n", t.source+"."+t.name, t.total, t.parts)
 		}
 	}
 	fmt.Printf("wrote %s in %.1fs\n", cfg.out, time.Since(began).Seconds())
@@ -139,7 +149,7 @@ func main() {
 
 // prepareOut refuses to mix a full run into existing data unless --force.
 func prepareOut(cfg config) error {
-	for _, src := range []string{"raw_pos", "raw_inventory", "raw_erp", "raw_crm", "raw_ecommerce"} {
+	for _, src := range []string{"raw_pos", "raw_inventory", "raw_erp", "raw_crm", "raw_ecommerce", "raw_replenishment"} {
 		dir := cfg.out + "/" + src
 		if _, err := os.Stat(dir); err != nil {
 			continue

@@ -10,6 +10,7 @@ import (
 
 type tables struct {
 	pos, inv, products, prices, promos, stores, customers, sessions *table
+	assortment                                                      *table
 }
 
 func defineTables(w *writer) tables {
@@ -33,6 +34,9 @@ func defineTables(w *writer) tables {
 			c("loyalty_tier", v), c("home_store_id", v), c("signed_up_at", ts), c("_fivetran_synced", ts), c("_fivetran_deleted", b)),
 		sessions: w.table("raw_ecommerce", "sessions", c("session_id", v), c("customer_id", v), c("device", v),
 			c("traffic_source", v), c("started_at", ts), c("converted", b), c("sale_id", v), c("_loaded_at", ts)),
+		assortment: w.table("raw_replenishment", "assortment_changes", c("store_id", v), c("product_id", v), c("op", v),
+			c("change_seq", i), c("changed_at", ts), c("changed_by", v), c("reorder_point", i), c("safety_stock", i),
+			c("order_up_to", i), c("replenishment_mode", v), c("_ingested_at", ts)),
 	}
 }
 

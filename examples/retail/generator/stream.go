@@ -16,7 +16,8 @@ import (
 
 // streamBatch appends one micro-batch after the latest event in --out: the
 // window's trading, POS lines that were stuck on offline tills (sold minutes
-// to days ago), receipts posted late, and corrections of recent lines.
+// to days ago), receipts posted late, corrections of recent lines, and
+// assortment changes (see streamChanges).
 func streamBatch(ctx context.Context, w *world) (*writer, tables) {
 	cfg := w.cfg
 	q := newQuerier(ctx, cfg.out)
@@ -29,10 +30,12 @@ func streamBatch(ctx context.Context, w *world) (*writer, tables) {
 	if n := q.int("select count(*) from " + q.glob("raw_erp", "stores")); n != int64(len(w.stores)) {
 		fatalf("%s holds %d stores but --stores is %d: pass the --seed and sizes of the full run", cfg.out, n, len(w.stores))
 	}
+	assort := q.glob("raw_replenishment", "assortment_changes")
 	// The latest moment the raw zone knows about; a batch's hourly inventory
 	// postings arrive at its window end, so batches follow each other.
 	watermark := q.time("select max(t) from (select max(greatest(sold_at, _loaded_at)) as t from " + pos +
-		" union all select max(greatest(event_at, _loaded_at)) from " + inv + ")")
+		" union all select max(greatest(event_at, _loaded_at)) from " + inv +
+		" union all select max(greatest(changed_at, _ingested_at)) from " + assort + ")")
 	start := watermark.Truncate(time.Minute)
 	if start.Before(watermark) {
 		start = start.Add(time.Minute)
@@ -94,6 +97,11 @@ from %s where sold_at >= '%s' group by all`, pos, lo.Add(-24*time.Hour).Format(t
 		return fmt.Sprintf("%s-%05d", k, seqOf[k])
 	}
 	arrive := func() time.Time { return t0.Add(time.Duration(r.Int64N(int64(t1.Sub(t0))))).Truncate(time.Second) }
+
+	// Assortment changes, on their own random stream.
+	a := newAssortment(w, s, tb.assortment, time.Time{})
+	a.load(q, assort, storeIdx, prodIdx)
+	a.streamChanges(t0, t1)
 
 	// Late POS lines from tills that were offline, sold up to three days ago.
 	cum := cumulative(w.products, nil, 1)

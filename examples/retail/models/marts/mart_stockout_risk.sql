@@ -1,5 +1,7 @@
 -- Days of cover per store and product: stock at the latest end of day over
--- the average daily units sold in the last {{ var('velocity_window_days', 14) }} days.
+-- the average daily units sold in the last {{ var('velocity_window_days', 14) }} days,
+-- against the reorder point of the current assortment. A product delisted at
+-- the store is selling through, not at risk.
 with as_of as (
     select max(balance_date) as as_of_date from {{ ref('fact_inventory_positions') }}
 ),
@@ -30,14 +32,22 @@ cover as (
     left join {{ ref('stg_product_master') }} as p on p.product_id = l.product_id
 )
 select
-    store_id || '|' || product_id                                     as stockout_risk_key,
-    *,
-    units_on_hand / nullif(avg_daily_units, 0)                        as days_of_cover,
+    c.store_id || '|' || c.product_id                                 as stockout_risk_key,
+    c.*,
+    c.units_on_hand / nullif(c.avg_daily_units, 0)                    as days_of_cover,
+    a.assortment_key is not null                                      as is_listed,
+    a.reorder_point,
+    a.safety_stock,
+    a.replenishment_mode,
+    c.units_on_hand <= a.reorder_point                                as is_below_reorder_point,
     case
-        when units_on_hand <= 0 then 'stocked_out'
-        when avg_daily_units = 0 then 'no_recent_sales'
-        when units_on_hand / avg_daily_units < 3 then 'critical'
-        when units_on_hand / avg_daily_units < 7 then 'at_risk'
+        when a.assortment_key is null then 'delisted'
+        when c.units_on_hand <= 0 then 'stocked_out'
+        when c.avg_daily_units = 0 then 'no_recent_sales'
+        when c.units_on_hand / c.avg_daily_units < 3 then 'critical'
+        when c.units_on_hand / c.avg_daily_units < 7 then 'at_risk'
         else 'healthy'
     end                                                               as risk_band
-from cover
+from cover as c
+left join {{ ref('dim_store_assortment') }} as a
+    on a.store_id = c.store_id and a.product_id = c.product_id
