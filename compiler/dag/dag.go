@@ -7,8 +7,8 @@ package dag
 
 import (
 	"errors"
-	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/dominikbraun/graph"
 )
@@ -18,7 +18,7 @@ import (
 // freeze it first. A frozen graph is safe for concurrent queries.
 type Graph struct {
 	lib   graph.Graph[string, string]
-	added []string // vertex ids in the order AddNode first saw them
+	st    *store // lib's storage
 	dirty bool
 
 	// Index structures, rebuilt by Freeze. Node indexes follow id order, so
@@ -32,20 +32,23 @@ type Graph struct {
 }
 
 // New returns an empty graph.
-func New() *Graph {
-	return &Graph{lib: graph.New(graph.StringHash, graph.Directed()), dirty: true}
+func New() *Graph { return NewSized(0, 0) }
+
+// NewSized returns an empty graph with room for about that many nodes and
+// edges.
+func NewSized(nodes, edges int) *Graph {
+	st := newStore(nodes, edges)
+	return &Graph{lib: graph.NewWithStore[string, string](graph.StringHash, st, graph.Directed()), st: st, dirty: true}
 }
 
 // Underlying returns the library graph holding the nodes and edges, for
 // read-only uses such as drawing. Add nodes and edges through Graph, not
-// through it: Freeze then reads the edges back without the library's
-// costlier adjacency maps.
+// through it, so the graph knows to freeze again.
 func (g *Graph) Underlying() graph.Graph[string, string] { return g.lib }
 
 // AddNode adds a node; adding it again is a no-op.
 func (g *Graph) AddNode(id string) {
 	if err := g.lib.AddVertex(id); err == nil {
-		g.added = append(g.added, id)
 		g.dirty = true
 	}
 }
@@ -69,37 +72,38 @@ func (g *Graph) AddEdge(from, to string) {
 // Freeze builds the index structures and the topological order once.
 // Call it after all nodes and edges are added.
 func (g *Graph) Freeze() error {
-	// Edges() is one slice; AdjacencyMap() would build a map per vertex and
-	// costs twice as much on large graphs.
-	edges, err := g.lib.Edges()
-	if err != nil {
-		return fmt.Errorf("dag: reading edges: %w", err)
-	}
-	ids := slices.Clone(g.added)
-	if n, err := g.lib.Order(); err != nil || n != len(ids) {
-		ids, err = g.libVertices() // vertices were added behind our back
-		if err != nil {
-			return err
+	// The store holds the edges as child index slices; renumber them so
+	// that indexes follow id order.
+	st := g.st
+	live := make([]int32, 0, len(st.ids)-st.nremoved)
+	for i := range st.ids {
+		if st.removed == nil || !st.removed[i] {
+			live = append(live, int32(i))
 		}
 	}
-	slices.Sort(ids)
-	index := make(map[string]int32, len(ids))
-	for i, id := range ids {
-		index[id] = int32(i)
+	slices.SortFunc(live, func(a, b int32) int { return strings.Compare(st.ids[a], st.ids[b]) })
+	perm := make([]int32, len(st.ids)) // store index -> sorted index
+	ids := make([]string, len(live))
+	index := make(map[string]int32, len(live))
+	for k, i := range live {
+		perm[i] = int32(k)
+		ids[k] = st.ids[i]
+		index[ids[k]] = int32(k)
 	}
 	children := make([][]int32, len(ids))
 	nparents := make([]int32, len(ids))
-	lastSource, from := "", int32(-1)
-	for _, e := range edges {
-		if from < 0 || e.Source != lastSource { // the library lists edges grouped by source
-			lastSource, from = e.Source, index[e.Source]
+	for k, i := range live {
+		cs := st.children[i]
+		if len(cs) == 0 {
+			continue
 		}
-		to := index[e.Target]
-		children[from] = append(children[from], to)
-		nparents[to]++
-	}
-	for _, cs := range children {
-		slices.Sort(cs)
+		out := make([]int32, len(cs))
+		for j, c := range cs {
+			out[j] = perm[c]
+			nparents[out[j]]++
+		}
+		slices.Sort(out)
+		children[k] = out
 	}
 	// Parents come out sorted because sources are visited in index order.
 	parents := make([][]int32, len(ids))
@@ -117,18 +121,6 @@ func (g *Graph) Freeze() error {
 	g.order, g.cycle = g.topoSort()
 	g.dirty = false
 	return nil
-}
-
-func (g *Graph) libVertices() ([]string, error) {
-	adj, err := g.lib.AdjacencyMap()
-	if err != nil {
-		return nil, fmt.Errorf("dag: reading vertices: %w", err)
-	}
-	ids := make([]string, 0, len(adj))
-	for id := range adj {
-		ids = append(ids, id)
-	}
-	return ids, nil
 }
 
 func (g *Graph) frozen() *Graph {
