@@ -8,9 +8,11 @@ import (
 	"io/fs"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kiln-build/kiln/compiler/dag"
@@ -335,20 +337,20 @@ func (c *compilation) parallel(n int, fn func(i int)) {
 		return
 	}
 	var wg sync.WaitGroup
-	next := make(chan int, workers)
+	var next atomic.Int64
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
 				fn(i)
 			}
 		}()
 	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 }
 
@@ -478,12 +480,12 @@ func (c *compilation) renderModel(i int) {
 		return
 	}
 	r.tmpl = tmpl
-	out, err := tmpl.Execute(c.globals(i, &r.call, false))
+	out, err := c.render(tmpl, c.globals(i, &r.call, false))
 	if c.queryDeferred(r.node.UniqueID) {
 		// run_query() without a connection: render again as dbt parses,
 		// with execute false (builtins.go).
 		r.call = renderCall{}
-		out, err = tmpl.Execute(c.globals(i, &r.call, false))
+		out, err = c.render(tmpl, c.globals(i, &r.call, false))
 	}
 	if err != nil {
 		c.addRenderError(r.node.Path, err)
@@ -493,7 +495,7 @@ func (c *compilation) renderModel(i int) {
 	if c.materializedOf(r) == "incremental" {
 		// The incremental variant: is_incremental() is true.
 		var rc renderCall
-		out, err := tmpl.Execute(c.globals(i, &rc, true))
+		out, err := c.render(tmpl, c.globals(i, &rc, true))
 		if err != nil {
 			c.addRenderError(r.node.Path, err)
 			return
@@ -693,7 +695,18 @@ func (c *compilation) link() {
 			all = append(all, n)
 		}
 	}
-	g := dag.New()
+	// The parent and child maps follow from the nodes' dependencies alone:
+	// build them while the graph is built and ordered.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.ParentMap, m.ChildMap = familyMaps(all)
+	}()
+	nedges := 0
+	for _, n := range all {
+		nedges += len(n.DependsOn)
+	}
+	g := dag.NewSized(len(all), nedges)
 	for _, n := range all {
 		g.AddNode(n.UniqueID)
 	}
@@ -702,7 +715,9 @@ func (c *compilation) link() {
 			g.AddEdge(p, n.UniqueID)
 		}
 	}
-	if err := g.Freeze(); err != nil {
+	err := g.Freeze()
+	<-done
+	if err != nil {
 		c.errorf(diag.Pos{}, "", "%v", err)
 		return
 	}
@@ -712,31 +727,46 @@ func (c *compilation) link() {
 		return
 	}
 	m.Order = order
-	// The two maps are independent: fill them side by side.
-	m.ParentMap = make(map[string][]string, len(all))
-	m.ChildMap = make(map[string][]string, len(all))
-	names := func(idx []int32) []string {
-		out := make([]string, len(idx))
-		for k, i := range idx {
-			out[k] = g.ID(int(i))
-		}
-		return out
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for _, n := range all {
-			i, _ := g.Index(n.UniqueID)
-			m.ChildMap[n.UniqueID] = names(g.ChildIndexes(i))
-		}
-	}()
-	for _, n := range all {
-		i, _ := g.Index(n.UniqueID)
-		m.ParentMap[n.UniqueID] = names(g.ParentIndexes(i))
-	}
-	wg.Wait()
 	m.Graph = g
+}
+
+// familyMaps returns dbt's parent_map and child_map of the nodes: each
+// node's distinct parents and children, sorted, with an entry (possibly
+// empty) for every node and every id a node depends on.
+func familyMaps(all []*Node) (parents, children map[string][]string) {
+	parents = make(map[string][]string, len(all))
+	nchild := make(map[string]int, len(all))
+	for _, n := range all {
+		ps := slices.Clone(n.DependsOn)
+		slices.Sort(ps)
+		ps = slices.Compact(ps)
+		if ps == nil {
+			ps = []string{}
+		}
+		parents[n.UniqueID] = ps
+		if _, ok := nchild[n.UniqueID]; !ok {
+			nchild[n.UniqueID] = 0
+		}
+		for _, p := range ps {
+			nchild[p]++
+		}
+	}
+	children = make(map[string][]string, len(nchild))
+	for id, k := range nchild {
+		children[id] = make([]string, 0, k)
+		if _, ok := parents[id]; !ok {
+			parents[id] = []string{} // depended on, but not a node
+		}
+	}
+	for _, n := range all {
+		for _, p := range parents[n.UniqueID] {
+			children[p] = append(children[p], n.UniqueID)
+		}
+	}
+	for _, cs := range children {
+		slices.Sort(cs)
+	}
+	return parents, children
 }
 
 func (c *compilation) reportCycle(path []string) {

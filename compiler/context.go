@@ -54,12 +54,10 @@ type renderCall struct {
 	srcIDs   []string
 }
 
-// globals builds the template context for one render.
+// globals builds the names of one render that are its own; they shadow
+// the shared c.baseGlobals (see render).
 func (c *compilation) globals(self int, rc *renderCall, incremental bool) map[string]any {
 	g := make(map[string]any, 16)
-	for k, v := range c.baseGlobals {
-		g[k] = v
-	}
 	g["config"] = func(args ...any) (any, error) {
 		pos, kw := jinja.Args(args)
 		if len(pos) == 1 {
@@ -123,6 +121,12 @@ func (c *compilation) globals(self int, rc *renderCall, incremental bool) map[st
 	g["is_incremental"] = func() bool { return incremental }
 	c.addRenderBuiltins(g, self)
 	return g
+}
+
+// render executes a template with a render's own globals over the shared
+// ones.
+func (c *compilation) render(t *jinja.Template, local map[string]any) (string, error) {
+	return t.ExecuteWith(local, c.baseGlobals)
 }
 
 func (c *compilation) placeholderRelation(idx int) RelationRef {

@@ -59,17 +59,14 @@ func (c *compilation) relationByMacros(n *Node) dialect.Relation {
 		if t == nil {
 			return def(custom)
 		}
-		g := make(map[string]any, len(c.baseGlobals)+2)
-		for k, v := range c.baseGlobals {
-			g[k] = v
-		}
+		g := make(map[string]any, 2)
 		var cv any
 		if custom != "" {
 			cv = custom
 		}
 		g["kiln_custom_name"] = cv
 		g["kiln_node"] = node
-		out, err := t.Execute(g)
+		out, err := c.render(t, g)
 		if err != nil {
 			c.addRenderError(n.Path, err)
 			return def(custom)
@@ -293,7 +290,7 @@ func (c *compilation) renderDescriptions() {
 		var rc renderCall
 		g := c.globals(-1, &rc, false)
 		g["doc"] = c.docFunc
-		out, err := t.Execute(g)
+		out, err := c.render(t, g)
 		if err != nil {
 			if d, ok := err.(diag.Diagnostic); ok {
 				d.Pos = n.Pos // the description's node: the template is not the file
@@ -374,7 +371,7 @@ func (c *compilation) customGenericTest(s *yamlspec.TestSpec, t testTarget, colu
 		c.errorf(s.Pos, "", "test '%s': %s", s.Name, ds[0].Summary)
 		return "", nil, nil, false
 	}
-	out, err := tmpl.Execute(g)
+	out, err := c.render(tmpl, g)
 	if err != nil {
 		if d, ok := err.(diag.Diagnostic); ok && d.Pos.File == t.file {
 			d.Pos = s.Pos

@@ -98,7 +98,7 @@ func (c *compilation) renderSnippet(file, src string, self int, extra map[string
 	for k, v := range extra {
 		g[k] = v
 	}
-	out, err := tmpl.Execute(g)
+	out, err := c.render(tmpl, g)
 	if err != nil {
 		if d, ok := err.(diag.Diagnostic); ok && d.Pos.File == file && file == c.project.File {
 			d.Pos = diag.Pos{File: file} // the hook's text is not the file's

@@ -242,7 +242,7 @@ func (c *compilation) renderSnapshots(decls []*snapshotDecl) {
 				c.addDiags(ds)
 				return
 			}
-			out, err := tmpl.Execute(c.globals(d.idx, &r.call, false))
+			out, err := c.render(tmpl, c.globals(d.idx, &r.call, false))
 			if err != nil {
 				c.addRenderError(d.file, err)
 				return
@@ -260,7 +260,7 @@ func (c *compilation) renderSnapshots(decls []*snapshotDecl) {
 			c.errorf(d.tagPos, hint, "snapshot '%s': cannot read relation %q", r.node.Name, d.relation)
 			return
 		}
-		out, err := tmpl.Execute(c.globals(d.idx, &r.call, false))
+		out, err := c.render(tmpl, c.globals(d.idx, &r.call, false))
 		if err != nil {
 			msg, h := err.Error(), hint
 			if e, ok := err.(diag.Diagnostic); ok {

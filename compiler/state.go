@@ -69,25 +69,20 @@ func (c *compilation) recordState(macroFiles []string) {
 	}
 	names := c.env.Macros()
 	if len(names) > 0 {
-		quoted := make([]string, len(names))
-		for i, n := range names {
-			quoted[i] = regexp.QuoteMeta(n)
-		}
-		callRE := regexp.MustCompile(`\b(` + strings.Join(quoted, "|") + `)\s*\(`)
-		direct := func(text string) []string {
-			var out []string
-			for _, m := range callRE.FindAllStringSubmatch(text, -1) {
-				out = appendUnique(out, m[1])
-			}
-			return out
+		known := make(map[string]bool, len(names))
+		for _, n := range names {
+			known[n] = true
 		}
 		calls := map[string][]string{}
 		for name, body := range bodies {
-			calls[name] = direct(body)
+			calls[name] = macroCalls(body, known)
 		}
 		closure := func(text string) []string {
+			stack := macroCalls(text, known)
+			if len(stack) == 0 {
+				return nil
+			}
 			seen := map[string]bool{}
-			stack := direct(text)
 			for len(stack) > 0 {
 				n := stack[len(stack)-1]
 				stack = stack[:len(stack)-1]
@@ -97,18 +92,20 @@ func (c *compilation) recordState(macroFiles []string) {
 				seen[n] = true
 				stack = append(stack, calls[n]...)
 			}
-			var ids []string
+			ids := make([]string, 0, len(seen))
 			for n := range seen {
 				ids = append(ids, "macro."+c.project.Name+"."+n)
 			}
 			sort.Strings(ids)
 			return ids
 		}
+		nodes := make([]*Node, 0, len(c.manifest.Nodes))
 		for _, n := range c.manifest.Nodes {
 			if n.RawSQL != "" {
-				n.MacroDeps = closure(n.RawSQL)
+				nodes = append(nodes, n)
 			}
 		}
+		c.parallel(len(nodes), func(i int) { nodes[i].MacroDeps = closure(nodes[i].RawSQL) })
 	}
 	// Only models that read target values or the clock, directly or
 	// through a project macro, are rendered a second time.
@@ -123,6 +120,37 @@ func (c *compilation) recordState(macroFiles []string) {
 			r.node.BodyChecksum = checksum([]byte(c.normalizedBody(i, r, targetMacros)))
 		}
 	})
+}
+
+// macroCalls lists, once each and in order of first use, the names in known
+// that text calls: an identifier followed by optional white space and "(".
+// It is one linear scan of the text.
+func macroCalls(text string, known map[string]bool) []string {
+	var out []string
+	for i := 0; i < len(text); {
+		if !isWordByte(text[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(text) && isWordByte(text[j]) {
+			j++
+		}
+		name := text[i:j]
+		k := j
+		for k < len(text) && (text[k] == ' ' || text[k] == '\t' || text[k] == '\n' || text[k] == '\r' || text[k] == '\f' || text[k] == '\v') {
+			k++
+		}
+		if k < len(text) && text[k] == '(' && known[name] {
+			out = appendUnique(out, name)
+		}
+		i = j
+	}
+	return out
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 func mentionsTarget(text string) bool {
@@ -142,7 +170,7 @@ func (c *compilation) normalizedBody(i int, r *refable, targetMacros map[string]
 		var rc renderCall
 		g := c.globals(i, &rc, false)
 		t := map[string]any{}
-		for k, v := range g["target"].(map[string]any) {
+		for k, v := range c.baseGlobals["target"].(map[string]any) {
 			if _, isStr := v.(string); isStr && k != "type" {
 				v = "__target_" + k + "__"
 			}
@@ -150,7 +178,7 @@ func (c *compilation) normalizedBody(i int, r *refable, targetMacros map[string]
 		}
 		g["target"] = t
 		g["run_started_at"] = time.Time{}
-		if out, err := r.tmpl.Execute(g); err == nil {
+		if out, err := c.render(r.tmpl, g); err == nil {
 			text, srcIDs = out, rc.srcIDs
 		}
 	}

@@ -89,7 +89,12 @@ func (c *compilation) buildTests(props []propertyFile, singular []string) {
 	c.parallel(len(jobs), func(i int) {
 		nodes[i] = c.genericTest(jobs[i].spec, jobs[i].target)
 	})
-	seen := map[string]*Node{}
+	seen := make(map[string]*Node, len(nodes))
+	// The manifest's node map ends up holding the models and the tests:
+	// size it once rather than growing it through every doubling.
+	if len(c.manifest.Nodes) == 0 {
+		c.manifest.Nodes = make(map[string]*Node, len(c.models)+len(nodes)+len(singular))
+	}
 	for _, n := range nodes {
 		if n == nil {
 			continue
@@ -323,7 +328,7 @@ func (c *compilation) resolveRelationArg(expr string, pos diag.Pos, file string)
 		return nil, false
 	}
 	var rc renderCall
-	out, err := tmpl.Execute(c.globals(-1, &rc, false))
+	out, err := c.render(tmpl, c.globals(-1, &rc, false))
 	if err != nil {
 		msg := err.Error()
 		hint := ""
@@ -356,7 +361,7 @@ func (c *compilation) singularTest(file string) {
 		return
 	}
 	var rc renderCall
-	out, err := tmpl.Execute(c.globals(-1, &rc, false))
+	out, err := c.render(tmpl, c.globals(-1, &rc, false))
 	if err != nil {
 		c.addRenderError(file, err)
 		return

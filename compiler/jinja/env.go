@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/flosch/pongo2/v6"
 	"github.com/kiln-build/kiln/compiler/diag"
@@ -20,6 +21,11 @@ import (
 // Compile and Execute are safe for concurrent use.
 type Env struct {
 	macros map[string]*Macro
+	// shapes holds parsed pongo2 templates by their source. Text goes to
+	// pongo2 as markers and call arguments as call-table indexes, so
+	// models that differ only in text and in what they ref translate to the
+	// same pongo2 source, and pongo2 parses that source once.
+	shapes sync.Map // string -> *pongo2.Template
 }
 
 // NewEnv returns an empty environment.
@@ -45,7 +51,9 @@ type unit struct {
 	src    string // original source of the file
 	tpl    *pongo2.Template
 	segs   []seg
-	calls  []call // helper call sites of out
+	calls  []call   // helper call sites of out
+	names  []string // identifiers out reads as pongo2 variables
+	texts  []string // what out's text markers stand for
 	out    string
 	locals map[string]*Macro // macros defined in the same model file
 	lines  []int             // lazily built line starts of out, for error mapping
@@ -110,11 +118,12 @@ func (e *Env) Compile(path string, src []byte) (*Template, diag.Diagnostics) {
 		return nil, diag.Diagnostics{toDiag(path, s, err)}
 	}
 	tr := newTranslator(len(s))
+	tr.markers = strings.IndexByte(s, textMark) < 0
 	out, segs, err := tr.translateUnit(nodes, true, nil)
 	if err != nil {
 		return nil, diag.Diagnostics{toDiag(path, s, err)}
 	}
-	u := &unit{env: e, file: path, src: s, segs: segs, calls: tr.calls, out: out}
+	u := &unit{env: e, file: path, src: s, segs: segs, calls: tr.calls, names: tr.names, texts: tr.texts, out: out}
 	var ds diag.Diagnostics
 	if len(tr.macros) > 0 {
 		u.locals = make(map[string]*Macro, len(tr.macros))
@@ -143,7 +152,7 @@ func (e *Env) compileMacro(path, src string, m *macroNode, locals map[string]*Ma
 		return nil, err
 	}
 	line, col := diag.LineCol([]byte(src), m.p)
-	mac := &Macro{name: m.name, params: m.params, u: &unit{env: e, file: path, src: src, segs: segs, calls: tr.calls, out: out, locals: locals},
+	mac := &Macro{name: m.name, params: m.params, u: &unit{env: e, file: path, src: src, segs: segs, calls: tr.calls, names: tr.names, out: out, locals: locals},
 		pos: diag.Pos{File: path, Offset: m.p, Line: line, Col: col}}
 	for i, p := range m.params {
 		mac.pnames = append(mac.pnames, pname(p))
@@ -174,21 +183,25 @@ func (noLoader) Get(path string) (io.Reader, error) {
 	return nil, fmt.Errorf("loading %q is not supported", path)
 }
 
-// parse hands the translated text to pongo2. Each unit gets its own set so
-// that no pongo2 state is shared between goroutines.
+// parse hands the translated text to pongo2, once per distinct text: a
+// pongo2 template holds no per-unit state (the unit travels in each
+// render's context), so units of the same shape share it.
 func (u *unit) parse() *diag.Diagnostic {
+	if t, ok := u.env.shapes.Load(u.out); ok {
+		u.tpl = t.(*pongo2.Template)
+		return nil
+	}
+	// A set per parse: pongo2's sets are not safe for concurrent parsing.
 	set := pongo2.NewSet("kiln", noLoader{})
-	// What every render of the unit needs is a set global, so Execute can
-	// hand the caller's globals to pongo2 without copying them first.
 	set.Globals[keyHelper] = dispatch
-	set.Globals[keyUnit] = u
 	tpl, err := set.FromString(u.out)
 	if err != nil {
 		d := u.pongoDiag(err)
 		d.Summary = "internal translation error: " + d.Summary
 		return &d
 	}
-	u.tpl = tpl
+	t, _ := u.env.shapes.LoadOrStore(u.out, tpl)
+	u.tpl = t.(*pongo2.Template)
 	return nil
 }
 
@@ -203,20 +216,108 @@ const (
 	keyUnit   = "__k_u"
 	keyRet    = "__k_r"
 	keyDepth  = "__k_d"
+	// keyGlobals and keyBase hold the render's two layers of globals.
+	keyGlobals = "__k_g"
+	keyBase    = "__k_b"
 )
+
+// globalsOf returns the globals layers of the render ctx belongs to.
+func globalsOf(ctx *pongo2.ExecutionContext) (local, base map[string]any) {
+	local, _ = ctx.Public[keyGlobals].(map[string]any)
+	base, _ = ctx.Public[keyBase].(map[string]any)
+	return local, base
+}
+
+// global looks a name up in the render's globals.
+func global(ctx *pongo2.ExecutionContext, name string) (any, bool) {
+	local, base := globalsOf(ctx)
+	if v, ok := local[name]; ok {
+		return v, true
+	}
+	v, ok := base[name]
+	return v, ok
+}
 
 // Execute renders the template with the given globals (ref, config, this,
 // ...). Errors are diag.Diagnostic values positioned in the original file.
 func (t *Template) Execute(globals map[string]any) (string, error) {
-	// pongo2 copies the context into a fresh map and never writes to it.
+	return t.ExecuteWith(globals, nil)
+}
+
+// ExecuteWith renders the template with two layers of globals: local, the
+// render's own names, shadows base, names shared by every render (read
+// only). Layering spares each render a copy of the shared names.
+func (t *Template) ExecuteWith(local, base map[string]any) (string, error) {
 	// A model body has no return slot (return() outside a macro fails) and
 	// is at macro depth 0.
-	out, err := t.u.tpl.Execute(pongo2.Context(globals))
+	out, err := t.u.tpl.Execute(t.u.context(local, base, 0))
 	if err != nil {
 		d := t.u.errorDiag(err)
 		return "", d
 	}
-	return out, nil
+	return t.u.expandText(out), nil
+}
+
+// context is what pongo2 gets for one render of u: the globals the
+// template reads by name, and the two layers under keyGlobals and keyBase
+// for lookups by name at run time (calls, "is defined"). pongo2 copies its
+// context and checks every key with a regular expression on each render, so
+// a small context keeps that cost independent of how many globals a
+// project has.
+func (u *unit) context(local, base map[string]any, extra int) pongo2.Context {
+	c := make(pongo2.Context, len(u.names)+extra+3)
+	for _, n := range u.names {
+		if v, ok := local[n]; ok {
+			c[n] = v
+		} else if v, ok := base[n]; ok {
+			c[n] = v
+		}
+	}
+	c[keyUnit] = u
+	c[keyGlobals] = local
+	c[keyBase] = base
+	return c
+}
+
+// expandText replaces the text markers in a render's output with the text
+// they stand for.
+func (u *unit) expandText(out string) string {
+	if len(u.texts) == 0 {
+		return out
+	}
+	i := strings.IndexByte(out, textMark)
+	if i < 0 {
+		return out
+	}
+	var b strings.Builder
+	b.Grow(len(out) + u.textLen())
+	for i >= 0 {
+		j := strings.IndexByte(out[i+1:], textMark)
+		if j < 0 {
+			break
+		}
+		k, err := strconv.Atoi(out[i+1 : i+1+j])
+		if err != nil || k < 0 || k >= len(u.texts) {
+			// Not a marker (a value held the character): keep it.
+			b.WriteString(out[:i+1])
+			out = out[i+1:]
+		} else {
+			b.WriteString(out[:i])
+			b.WriteString(u.texts[k])
+			out = out[i+2+j:]
+		}
+		i = strings.IndexByte(out, textMark)
+	}
+	b.WriteString(out)
+	return b.String()
+}
+
+func (u *unit) textLen() int {
+	n := 0
+	for _, t := range u.texts {
+		n += len(t)
+	}
+	return n
 }
 
 // invoke runs a macro with the caller's globals plus its bound parameters.
@@ -225,10 +326,10 @@ func (m *Macro) invoke(ctx *pongo2.ExecutionContext, args []any) (any, error) {
 	if depth > 200 {
 		return nil, fmt.Errorf("macro '%s': maximum recursion depth exceeded", m.name)
 	}
-	c := make(pongo2.Context, len(ctx.Public)+len(m.params)+1)
-	for k, v := range ctx.Public {
-		c[k] = v
-	}
+	// As in Jinja, a macro sees the globals and its own parameters, not
+	// the caller's variables.
+	local, base := globalsOf(ctx)
+	c := m.u.context(local, base, len(m.params)+4)
 	slot := &retSlot{}
 	c[keyUnit] = m.u
 	c[keyRet] = slot

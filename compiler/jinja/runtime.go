@@ -239,7 +239,10 @@ func hasName(ctx *pongo2.ExecutionContext, name string) bool {
 	if _, ok := ctx.Private[name]; ok {
 		return true
 	}
-	_, ok := ctx.Public[name]
+	if _, ok := ctx.Public[name]; ok {
+		return true
+	}
+	_, ok := global(ctx, name)
 	return ok
 }
 
@@ -250,7 +253,11 @@ func lookup(ctx *pongo2.ExecutionContext, name string) any {
 		}
 		return v
 	}
-	return ctx.Public[name]
+	if v, ok := ctx.Public[name]; ok {
+		return v
+	}
+	v, _ := global(ctx, name)
+	return v
 }
 
 // callName calls a function by name: a variable in scope, a macro of the
@@ -291,6 +298,12 @@ func callName(ctx *pongo2.ExecutionContext, name string, args []any) (any, error
 	cands := []string{"range", "dict", "namespace"}
 	for k := range ctx.Public {
 		if !strings.HasPrefix(k, "__k") {
+			cands = append(cands, k)
+		}
+	}
+	local, base := globalsOf(ctx)
+	for _, g := range []map[string]any{local, base} {
+		for k := range g {
 			cands = append(cands, k)
 		}
 	}

@@ -22,7 +22,25 @@ type translator struct {
 	macros    []*macroNode // top-level macros (collected, not emitted)
 	topLevel  bool
 	err       error
-	calls     []call // helper call sites, indexed by the first argument of __k
+	calls     []call              // helper call sites, indexed by the first argument of __k
+	names     []string            // identifiers the output reads as pongo2 variables
+	markers   bool                // emit long text as markers (see textMark)
+	direct    bool                // text being emitted goes straight to the unit's output
+	texts     []string            // the text each marker stands for
+	seen      map[string]struct{} // dedupes names
+}
+
+// useName records an identifier the pongo2 output reads directly, so a
+// render hands pongo2 only the globals the template can see.
+func (tr *translator) useName(n string) string {
+	if _, ok := tr.seen[n]; !ok {
+		if tr.seen == nil {
+			tr.seen = make(map[string]struct{}, 8)
+		}
+		tr.seen[n] = struct{}{}
+		tr.names = append(tr.names, n)
+	}
+	return n
 }
 
 // call is what is constant about one helper call site; the pongo2 source
@@ -121,6 +139,7 @@ func (tr *translator) translateUnit(nodes []node, top bool, m *macroNode) (strin
 		}
 	}
 	tr.topLevel = top
+	tr.direct = tr.markers && m == nil
 	tr.nodes(nodes, top)
 	tr.out.WriteString(autoescapeClose)
 	if tr.err != nil {
@@ -207,7 +226,10 @@ func (tr *translator) node(n node, top bool) {
 		case n.isBlock:
 			t := tr.newTemp()
 			tr.out.WriteString("{% macro " + t + "() %}")
+			direct := tr.direct
+			tr.direct = false // captured text is a value filters may change
 			tr.nodes(n.capture, false)
+			tr.direct = direct
 			tr.out.WriteString("{% endmacro %}{% set " + pname(n.names[0]) + " = " + tr.k("capture", n.p, strconv.Quote(t)) + " %}")
 		case n.nsObj != nil:
 			obj := tr.expr(n.nsObj)
@@ -246,7 +268,10 @@ func (tr *translator) node(n node, top bool) {
 			params[i] = pname(p)
 		}
 		tr.out.WriteString("{% macro " + t + "(" + strings.Join(params, ", ") + ") %}")
+		direct := tr.direct
+		tr.direct = false // a call block's body is a value for the callee
 		tr.nodes(n.body, false)
+		tr.direct = direct
 		tr.out.WriteString("{% endmacro %}")
 		call := *n.call
 		call.args = append(append([]expr(nil), call.args...), &constExpr{p: n.p, val: callerRef(t)})
@@ -264,9 +289,28 @@ func (tr *translator) node(n node, top bool) {
 // callerRef is a constant naming the pongo2 macro holding a call block body.
 type callerRef string
 
+// textMark delimits a marker that stands for a run of literal text in a
+// model body: pongo2 lexes text a character at a time, so a model's text is
+// handed to it as short markers that Template.Execute swaps back once
+// pongo2 is done. Only text written straight to the model's output is
+// replaced; captured text ({% set %} blocks, call blocks, macros) may pass
+// through filters and stays literal.
+const textMark = '\x1e'
+
+// minMarkedText is the shortest text replaced by a marker.
+const minMarkedText = 8
+
 // text emits literal text; text that pongo2 would read as a tag is emitted
 // as a string expression instead.
 func (tr *translator) text(pos int, s string) {
+	if tr.direct && len(s) >= minMarkedText {
+		tr.mark(pos)
+		tr.out.WriteByte(textMark)
+		tr.out.WriteString(strconv.Itoa(len(tr.texts)))
+		tr.out.WriteByte(textMark)
+		tr.texts = append(tr.texts, s)
+		return
+	}
 	if needsQuoting(s) {
 		tr.mark(pos)
 		tr.out.WriteString("{{ " + tr.str(s) + " }}")
@@ -447,7 +491,7 @@ func (tr *translator) expr(e expr) string {
 			tr.fail(errAt(e.p, "'loop' can only be used as loop.index, loop.index0, loop.first, loop.last, loop.length, loop.revindex or loop.revindex0"))
 			return "0"
 		}
-		return pname(e.name)
+		return tr.useName(pname(e.name))
 	case *constExpr:
 		return tr.constant(e)
 	case *listExpr:
