@@ -33,9 +33,13 @@ type Incremental struct {
 	// LookbackBatches is microbatch's lookback, in batches.
 	LookbackBatches int `json:"lookback_batches,omitempty"`
 	// PruneTarget limits the target side of the merge to the batch's
-	// event-time range. It assumes a key's event time never moves earlier
-	// than the time already stored for it (true of events; not of, say,
-	// max(event_at) per key): prune_target=false turns it off.
+	// event-time range. It assumes a key's event time never moves later
+	// than the time already stored for it: true of events (a correction
+	// re-sends the sale's own sold_at), not of change feeds (changed_at
+	// grows with each change) or of max(event_at) per key. A stored row
+	// outside the range would not match and its key would be inserted
+	// twice. On by default, off by default for models with
+	// delete_condition (change feeds); prune_target sets it either way.
 	PruneTarget bool `json:"prune_target"`
 	// DeleteCondition is a predicate over a batch row (op = 'D',
 	// _fivetran_deleted): the key's latest change satisfying it removes
@@ -120,7 +124,9 @@ func (c *compilation) incrementalConfig(n *Node) *Incremental {
 		inc.LookbackBatches = 1
 	}
 	inc.Predicates = stringList(n.Config["incremental_predicates"])
+	pruneSet := false
 	if p, ok := n.Config["prune_target"]; ok {
+		pruneSet = true
 		b, isBool := p.(bool)
 		if !isBool {
 			c.errorf(c.configPos(n, "prune_target"), "write prune_target=false", "prune_target must be true or false, got %v", p)
@@ -133,6 +139,11 @@ func (c *compilation) incrementalConfig(n *Node) *Incremental {
 	inc.DeleteCondition = str("delete_condition")
 	inc.SoftDeleteColumn = str("soft_delete_column")
 	c.fivetranDefaults(n, inc)
+	if inc.DeleteCondition != "" && !pruneSet {
+		// A change feed's event time is the change's: it moves later with
+		// every change of a key, which pruning cannot follow.
+		inc.PruneTarget = false
+	}
 	if inc.SoftDeleteColumn != "" && inc.DeleteCondition == "" {
 		c.errorf(c.configPos(n, "soft_delete_column"), "add delete_condition=\"op = 'D'\" (or _fivetran_deleted) to say which changes are deletes", "soft_delete_column needs delete_condition")
 		bad = true

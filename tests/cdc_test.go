@@ -89,3 +89,35 @@ select * from {{ source('crm', 'customers') }}
 	mustKiln(t, dir, 0, "snapshot")
 	equal(t, rows(t, dir, "select customer_id, dbt_valid_to is null as current from main.customers_snapshot order by 1"), []string{"1|true", "2|false", "3|true"})
 }
+
+// A change feed's event time moves later with each change of a key. With
+// event_time set, pruning the merge's target to the batch's event-time
+// range would miss the stored rows of changed keys (inserting them twice)
+// and of deleted keys (keeping them), so models with delete_condition do
+// not prune unless prune_target says so.
+func TestChangeFeedWithEventTimeIsNotPruned(t *testing.T) {
+	model := "{{ config(materialized='incremental', unique_key='id', arrival_time='ingested_at', event_time='changed_at', delete_condition=\"op = 'D'\") }}\nselect * from {{ source('cdc', 'changes') }}"
+	header := "id,name,op,changed_at,ingested_at\n"
+	dir := project(t, map[string]string{
+		"data/changes.csv": header + "1,a,I,2024-01-01 10:00:00,2024-01-01 10:01:00\n2,b,I,2024-01-01 10:00:00,2024-01-01 10:01:00\n",
+		"models/sources.yml": `version: 2
+sources:
+  - name: cdc
+    tables:
+      - name: changes
+        config: {external_location: "data/changes.csv"}
+`,
+		"models/dim.sql": model,
+	})
+	mustKiln(t, dir, 0, "run")
+	if err := os.WriteFile(filepath.Join(dir, "data/changes.csv"), []byte(header+
+		"1,a,I,2024-01-01 10:00:00,2024-01-01 10:01:00\n2,b,I,2024-01-01 10:00:00,2024-01-01 10:01:00\n"+
+		"1,a2,U,2024-01-05 10:00:00,2024-01-05 10:01:00\n2,,D,2024-01-05 10:00:00,2024-01-05 10:01:00\n3,c,I,2024-01-05 10:00:00,2024-01-05 10:01:00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustKiln(t, dir, 0, "run")
+	incremental := rows(t, dir, "select id, name from main.dim order by 1, 2")
+	equal(t, incremental, []string{"1|a2", "3|c"})
+	mustKiln(t, dir, 0, "run", "--full-refresh")
+	equal(t, rows(t, dir, "select id, name from main.dim order by 1, 2"), incremental)
+}

@@ -88,7 +88,11 @@ func goldenFiles(m *compiler.Manifest) map[string]string {
 			var b strings.Builder
 			b.WriteString("-- the batch, with the target's high-water mark at 2024-01-02 12:05:00\n")
 			b.WriteString(d.CreateTemp("kiln_batch__"+n.Relation.Identifier, inc.BatchSQL(d, mark)) + ";\n")
-			b.WriteString("\n-- applied to the target, pruned to the batch's earliest event\n")
+			if inc.PruneTarget && inc.EventTime != "" {
+				b.WriteString("\n-- applied to the target, pruned to the batch's earliest event\n")
+			} else {
+				b.WriteString("\n-- applied to the target\n")
+			}
 			for _, s := range inc.ApplySQL(d, *n.Relation, "kiln_batch__"+n.Relation.Identifier, cols, min) {
 				b.WriteString(s + ";\n")
 			}

@@ -11,9 +11,8 @@ where kiln_src.loaded_at >= cast('2024-01-02 12:05:00' as TIMESTAMP)
 qualify row_number() over (partition by sale_id order by kiln_src.loaded_at desc nulls last, kiln_src.event_at desc nulls last) = 1
 ) as kiln_src;
 
--- applied to the target, pruned to the batch's earliest event
+-- applied to the target
 delete from analytics.fct_soft as DBT_INTERNAL_DEST
-where (sale_id) in (select sale_id from kiln_batch__fct_soft)
-  and DBT_INTERNAL_DEST.event_at >= cast('2024-01-01 10:00:00' as TIMESTAMP);
+where (sale_id) in (select sale_id from kiln_batch__fct_soft);
 insert into analytics.fct_soft (sale_id, qty, event_at, loaded_at, is_deleted)
 select sale_id, qty, event_at, loaded_at, is_deleted from kiln_batch__fct_soft;

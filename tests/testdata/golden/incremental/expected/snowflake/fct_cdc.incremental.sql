@@ -4,6 +4,8 @@ select kiln_src.*, coalesce((qty > 4), false) as __kiln_deleted from (
 select * from (
 select * from (
 
+-- Sale events keep their event_at when corrected or voided, so pruning is
+-- safe here; delete_condition alone turns it off (change feeds).
 select store_id, sale_id, qty, event_at, loaded_at from WAREHOUSE.ANALYTICS.events
 ) as kiln_src
 where kiln_src.loaded_at >= cast('2024-01-02 12:05:00' as TIMESTAMP_NTZ)

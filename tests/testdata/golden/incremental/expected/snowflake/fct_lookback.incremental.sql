@@ -11,7 +11,7 @@ where kiln_src.event_at >= dateadd(day, -3, cast('2024-01-02 12:05:00' as TIMEST
 ) as kiln_src
 qualify row_number() over (partition by sale_id order by kiln_src.event_at desc nulls last) = 1;
 
--- applied to the target, pruned to the batch's earliest event
+-- applied to the target
 delete from WAREHOUSE.ANALYTICS.fct_lookback as DBT_INTERNAL_DEST
 where (sale_id) in (select sale_id from kiln_batch__fct_lookback);
 insert into WAREHOUSE.ANALYTICS.fct_lookback (sale_id, qty, event_at)
