@@ -15,7 +15,9 @@ import (
 // by the same rule as the batches); otherwise one batch is selected with
 // Kiln's late-data predicates, reduced to one row per key, materialized
 // once into a temporary table and applied with the model's strategy, all in
-// one transaction: a failure anywhere leaves the target as it was.
+// one transaction: a failure anywhere leaves the target as it was. The
+// high-water mark the batch is selected by is kept in the schema's watermark
+// table, written in the same transaction (watermark.go in the dialect).
 func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result, opts Options) error {
 	d := wh.Dialect()
 	rel := *n.Relation
@@ -24,11 +26,41 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 	if err != nil {
 		return err
 	}
+	// Microbatch finds its windows from the target's newest event itself.
+	col := inc.MarkColumn()
+	if inc.Strategy == "microbatch" {
+		col = ""
+	}
+	if col != "" {
+		if err := createWatermarks(ctx, recorder{wh, &r.Statements}, d.CreateWatermarks(dialect.Watermark{Target: rel})); err != nil {
+			return err
+		}
+	}
 	if existing != dialect.KindTable || (opts.FullRefresh && fullRefreshAllowed(n)) {
 		if inc.Strategy == "microbatch" && (opts.EventTimeStart != nil || opts.EventTimeEnd != nil) && existing == dialect.KindTable {
 			return microbatch(ctx, wh, n, r, opts)
 		}
-		return replaceRelation(ctx, wh, n, r, existing, d.ReplaceWith(dialect.KindTable, rel, n.CompiledSQL, existing, dialect.RelationOptionsFromConfig(n.Config)))
+		stmts := d.ReplaceWith(dialect.KindTable, rel, n.CompiledSQL, existing, dialect.RelationOptionsFromConfig(n.Config))
+		if col == "" {
+			return replaceRelation(ctx, wh, n, r, existing, stmts)
+		}
+		// The old mark is deleted before the swap, the new table's set
+		// after it, in its transaction. Where DDL commits on its own
+		// (Snowflake), a failure in between leaves no mark, and the next
+		// run reads it from the table.
+		w := dialect.Watermark{Target: rel, Column: col, Source: d.Render(rel)}
+		stmts = append([]string{d.DeleteWatermark(w)}, stmts...)
+		return replaceRelation(ctx, wh, n, r, existing, stmts, func(tx Execer) error {
+			cols, err := describe(ctx, tx, d, d.Render(rel))
+			if err != nil {
+				return err
+			}
+			if w.Type = typeOf(cols, col); w.Type == "" {
+				return nil // the next run reports the missing column
+			}
+			_, err = tx.Exec(ctx, d.WriteWatermark(w))
+			return err
+		})
 	}
 	if inc.Strategy == "microbatch" {
 		return microbatch(ctx, wh, n, r, opts)
@@ -42,17 +74,18 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 			return err
 		}
 		var mark *compiler.Mark
-		if col := inc.MarkColumn(); col != "" {
+		var w dialect.Watermark
+		if col != "" {
 			typ := typeOf(targetCols, col)
 			if typ == "" {
 				return fmt.Errorf("column %s of the incremental model is not in the existing table %s (run with --full-refresh after changing it)", col, target)
 			}
-			hw, err := rec.Query(ctx, fmt.Sprintf("select cast(max(%s) as varchar) from %s", d.Quote(col), target))
-			if err != nil {
+			w = dialect.Watermark{Target: rel, Column: col, Type: typ, Source: d.Quote(tmp)}
+			if mark, err = readMark(ctx, rec, d, w); err != nil {
 				return err
 			}
-			if v := firstString(hw); v != "" {
-				mark = &compiler.Mark{Value: v, Type: typ}
+			if mark != nil {
+				w.Floor = &mark.Value
 			}
 		}
 		if _, err := rec.Exec(ctx, d.CreateTemp(tmp, inc.BatchSQL(d, mark))); err != nil {
@@ -88,13 +121,23 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 		}
 		stmts := inc.ApplySQL(d, rel, tmp, cols, batchMin)
 		var affected int64
-		for i, s := range stmts {
-			n, err := rec.Exec(ctx, s)
-			if err != nil {
+		for _, s := range stmts {
+			if affected, err = rec.Exec(ctx, s); err != nil {
 				return err
 			}
-			if i == len(stmts)-1 {
-				affected = n
+		}
+		if col != "" {
+			// The new mark, from the batch alone, in the batch's
+			// transaction. When sync_all_columns changed the mark column's
+			// type the mark is only deleted: the next run reads it from
+			// the table.
+			if _, err := rec.Exec(ctx, d.DeleteWatermark(w)); err != nil {
+				return err
+			}
+			if inc.OnSchemaChange != "sync_all_columns" || strings.EqualFold(typeOf(modelCols, col), w.Type) {
+				if _, err := rec.Exec(ctx, d.WriteWatermark(w)); err != nil {
+					return err
+				}
 			}
 		}
 		r.RowsAffected = affected
@@ -107,6 +150,55 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 	r.Status = StatusSuccess
 	r.Message = fmt.Sprintf("%s %d", strings.ToUpper(strings.ReplaceAll(inc.Strategy, "+", " ")), r.RowsAffected)
 	return nil
+}
+
+// createWatermarks creates the schema's watermark table when it is missing,
+// in its own transaction: created inside the node's, two nodes of one
+// schema would conflict. Two nodes creating it in the same instant still
+// can (DuckDB fails the second with a write-write conflict); the table
+// exists once the first commits, so the statement is tried again.
+func createWatermarks(ctx context.Context, ex Execer, stmt string) error {
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		if _, err = ex.Exec(ctx, stmt); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 25 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// readMark is the high-water mark a batch is selected by: the stored
+// watermark when it is valid, else max(mark column) over the target, a scan
+// of the whole table. The stored one is valid when it is of the same column
+// and type and the target still has the row count Kiln's last write left
+// (a different count means rows were deleted or inserted outside Kiln).
+func readMark(ctx context.Context, ex Execer, d dialect.Dialect, w dialect.Watermark) (*compiler.Mark, error) {
+	rows, err := ex.Query(ctx, d.ReadWatermark(w))
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 1 && len(rows[0]) == 5 {
+		row := rows[0]
+		if strings.EqualFold(fmt.Sprint(row[0]), w.Column) && fmt.Sprint(row[1]) == w.Type && row[3] != nil && fmt.Sprint(row[3]) == fmt.Sprint(row[4]) {
+			if row[2] == nil {
+				return nil, nil // the table was empty
+			}
+			return &compiler.Mark{Value: fmt.Sprint(row[2]), Type: w.Type}, nil
+		}
+	}
+	hw, err := ex.Query(ctx, fmt.Sprintf("select cast(max(%s) as varchar) from %s", d.Quote(w.Column), d.Render(w.Target)))
+	if err != nil {
+		return nil, err
+	}
+	if v := firstString(hw); v != "" {
+		return &compiler.Mark{Value: v, Type: w.Type}, nil
+	}
+	return nil, nil
 }
 
 // fullRefreshAllowed honours the full_refresh config: false protects a

@@ -84,8 +84,9 @@ func buildModel(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result, 
 }
 
 // replaceRelation runs stmts, which build the node under a temporary name and swap
-// it in, in one transaction, and counts the rows of a table.
-func replaceRelation(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result, existing dialect.Kind, stmts []string) error {
+// it in, in one transaction, and counts the rows of a table; then, in the
+// same transaction, each of then (an incremental model's watermark).
+func replaceRelation(ctx context.Context, wh Warehouse, n *compiler.Node, r *Result, existing dialect.Kind, stmts []string, then ...func(tx Execer) error) error {
 	d := wh.Dialect()
 	rel := *n.Relation
 	isView := n.Materialized() == "view"
@@ -103,6 +104,11 @@ func replaceRelation(ctx context.Context, wh Warehouse, n *compiler.Node, r *Res
 				return err
 			}
 			r.RowsAffected = rows
+		}
+		for _, f := range then {
+			if err := f(rec); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

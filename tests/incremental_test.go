@@ -77,6 +77,7 @@ func TestIncrementalFailureLeavesTargetUntouched(t *testing.T) {
 	dir := project(t, incrementalProject(cfg))
 	mustKiln(t, dir, 0, "run")
 	before := rows(t, dir, "select * from main.fct order by id")
+	mark := watermarkRows(t, dir)
 	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2024-01-03 10:05:00")
 	// A new column with on_schema_change='fail': the run fails after the
 	// batch was built, and the target is exactly as it was.
@@ -86,7 +87,8 @@ func TestIncrementalFailureLeavesTargetUntouched(t *testing.T) {
 		t.Fatalf("expected the schema change error:\n%s", r.stdout)
 	}
 	equal(t, rows(t, dir, "select * from main.fct order by id"), before)
-	equal(t, tables(t, dir), []string{"main.fct"})
+	equal(t, watermarkRows(t, dir), mark)
+	equal(t, tables(t, dir), []string{"main.fct", "main.kiln_watermarks"})
 }
 
 func TestIncrementalAppendNewColumns(t *testing.T) {

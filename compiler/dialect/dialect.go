@@ -110,6 +110,14 @@ type Dialect interface {
 	AddColumn(rel Relation, col Column) string
 	DropColumn(rel Relation, name string) string
 	AlterColumnType(rel Relation, col Column) string
+	// CreateWatermarks creates the watermark table of w's schema if it
+	// does not exist (see Watermark).
+	CreateWatermarks(w Watermark) string
+	// ReadWatermark, DeleteWatermark and WriteWatermark read, delete and
+	// write the row of w.Target in it.
+	ReadWatermark(w Watermark) string
+	DeleteWatermark(w Watermark) string
+	WriteWatermark(w Watermark) string
 
 	// Snapshots (SCD2).
 

@@ -1,0 +1,226 @@
+package tests
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The high-water mark of an incremental model is kept in the
+// kiln_watermarks table of its schema (docs/incremental.md, "The
+// high-water mark"); these tests check that a run reads it instead of
+// scanning the target, that it moves only with a committed batch, and that
+// a full refresh or a hand edit of the target cannot leave it wrong.
+
+const arrivalConfig = "materialized='incremental', unique_key='id', event_time='event_at', arrival_time='loaded_at'"
+
+// scanForMark is the statement that reads the mark from the target itself.
+const scanForMark = "select cast(max(loaded_at) as varchar) from main.fct"
+
+func watermarkRows(t *testing.T, dir string) []string {
+	t.Helper()
+	return rows(t, dir, "select relation_name, mark_column, mark_type, mark_value, row_count from main.kiln_watermarks order by 1")
+}
+
+// runStatements are the statements the last run executed for a model.
+func runStatements(t *testing.T, dir, model string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "target/run/shop/models", model+".sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), ";\n"), ";\n\n")
+}
+
+// usesWatermark fails unless the last run read the stored mark and computed
+// no maximum but the batch's.
+func usesWatermark(t *testing.T, dir string) {
+	t.Helper()
+	stmts := runStatements(t, dir, "fct")
+	read := false
+	for _, s := range stmts {
+		if strings.Contains(s, "from main.kiln_watermarks as w") {
+			read = true
+		}
+		if strings.Contains(s, "max(") && !strings.Contains(s, "from kiln_batch__fct") {
+			t.Errorf("the run computed a maximum outside the batch:\n%s", s)
+		}
+	}
+	if !read {
+		t.Errorf("the run did not read the watermark:\n%s", strings.Join(stmts, ";\n\n"))
+	}
+}
+
+func scannedForMark(t *testing.T, dir string) bool {
+	t.Helper()
+	for _, s := range runStatements(t, dir, "fct") {
+		if s == scanForMark {
+			return true
+		}
+	}
+	return false
+}
+
+func TestIncrementalWatermarkIsWhatTheRunUses(t *testing.T) {
+	dir := project(t, incrementalProject(arrivalConfig))
+	mustKiln(t, dir, 0, "run")
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-02 10:05:00|2"})
+	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2024-01-03 10:05:00", "1,a2,2024-01-01 10:00:00,2024-01-03 11:00:00")
+	mustKiln(t, dir, 0, "run")
+	usesWatermark(t, dir)
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-03 11:00:00|3"})
+	equal(t, rows(t, dir, "select id, val from main.fct order by id"), []string{"1|a2", "2|b", "3|c"})
+	// A batch of nothing new keeps the mark.
+	mustKiln(t, dir, 0, "run")
+	usesWatermark(t, dir)
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-03 11:00:00|3"})
+}
+
+// A batch whose transaction fails after the watermark was written (here
+// the watermark table rejects the new mark) leaves both the target and the
+// watermark as they were: they are written in one transaction.
+func TestIncrementalWatermarkRollsBackWithTheBatch(t *testing.T) {
+	dir := project(t, incrementalProject(arrivalConfig))
+	mustKiln(t, dir, 0, "run")
+	before := rows(t, dir, "select * from main.fct order by id")
+	mark := watermarkRows(t, dir)
+	duckExec(t, dir,
+		"create table main.kiln_watermarks_checked (relation_name varchar, mark_column varchar, mark_type varchar, mark_value varchar check (mark_value < '2024-01-03'), row_count bigint, updated_at timestamptz)",
+		"insert into main.kiln_watermarks_checked select * from main.kiln_watermarks",
+		"drop table main.kiln_watermarks",
+		"alter table main.kiln_watermarks_checked rename to kiln_watermarks")
+	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2024-01-03 10:05:00")
+	r := mustKiln(t, dir, 1, "run")
+	if !strings.Contains(r.stdout, "CHECK constraint") {
+		t.Fatalf("expected the watermark write to fail:\n%s", r.stdout)
+	}
+	equal(t, rows(t, dir, "select * from main.fct order by id"), before)
+	equal(t, watermarkRows(t, dir), mark)
+	equal(t, tables(t, dir), []string{"main.fct", "main.kiln_watermarks"})
+}
+
+// A full refresh after the source was reloaded with earlier arrival times
+// resets the mark to the new table's; a row arriving between the new and
+// the old mark is then taken by the next run.
+func TestIncrementalWatermarkAfterFullRefreshMovesBack(t *testing.T) {
+	dir := project(t, incrementalProject(arrivalConfig))
+	mustKiln(t, dir, 0, "run")
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-02 10:05:00|2"})
+	os.WriteFile(filepath.Join(dir, "data/events.csv"), []byte("id,val,event_at,loaded_at\n"+
+		"1,a,2024-01-01 10:00:00,2023-06-01 10:05:00\n"+
+		"2,b,2024-01-02 10:00:00,2023-06-02 10:05:00\n"), 0o644)
+	mustKiln(t, dir, 0, "run", "--full-refresh")
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2023-06-02 10:05:00|2"})
+	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2023-12-01 10:05:00")
+	mustKiln(t, dir, 0, "run")
+	usesWatermark(t, dir)
+	equal(t, rows(t, dir, "select id, cast(loaded_at as varchar) from main.fct order by id"),
+		[]string{"1|2023-06-01 10:05:00", "2|2023-06-02 10:05:00", "3|2023-12-01 10:05:00"})
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2023-12-01 10:05:00|3"})
+}
+
+// Rows deleted from the target by hand change its row count: the next run
+// does not trust the stored mark, reads max() from the table and takes
+// the deleted rows again; the run after that uses the watermark again.
+func TestIncrementalWatermarkAfterHandDelete(t *testing.T) {
+	dir := project(t, incrementalProject(arrivalConfig))
+	mustKiln(t, dir, 0, "run")
+	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2024-01-03 10:05:00")
+	mustKiln(t, dir, 0, "run")
+	all := rows(t, dir, "select * from main.fct order by id")
+	duckExec(t, dir, "delete from main.fct where id in (2, 3)")
+	mustKiln(t, dir, 0, "run")
+	if !scannedForMark(t, dir) {
+		t.Errorf("the run trusted the watermark after a hand delete:\n%s", strings.Join(runStatements(t, dir, "fct"), ";\n\n"))
+	}
+	equal(t, rows(t, dir, "select * from main.fct order by id"), all)
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-03 10:05:00|3"})
+	mustKiln(t, dir, 0, "run")
+	usesWatermark(t, dir)
+}
+
+// A table built by an older Kiln has no watermark: the run reads max()
+// from it and stores the mark for the next.
+func TestIncrementalWatermarkMissing(t *testing.T) {
+	dir := project(t, incrementalProject(arrivalConfig))
+	mustKiln(t, dir, 0, "run")
+	duckExec(t, dir, "drop table main.kiln_watermarks")
+	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2024-01-03 10:05:00")
+	mustKiln(t, dir, 0, "run")
+	if !scannedForMark(t, dir) {
+		t.Errorf("without a watermark the run must read max() from the table")
+	}
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-03 10:05:00|3"})
+	mustKiln(t, dir, 0, "run")
+	usesWatermark(t, dir)
+}
+
+// sync_all_columns changing the mark column's type drops the mark; the
+// next run reads it from the table.
+func TestIncrementalWatermarkMarkColumnTypeChange(t *testing.T) {
+	cfg := arrivalConfig + ", on_schema_change='sync_all_columns'"
+	dir := project(t, incrementalProject(cfg))
+	mustKiln(t, dir, 0, "run")
+	os.WriteFile(filepath.Join(dir, "models/fct.sql"), []byte("{{ config("+cfg+") }}\nselect id, val, event_at, cast(loaded_at as timestamp_s) as loaded_at from {{ source('raw', 'events') }}"), 0o644)
+	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2024-01-03 10:05:00")
+	mustKiln(t, dir, 0, "run")
+	equal(t, watermarkRows(t, dir), nil)
+	appendCSV(t, dir, "4,d,2024-01-04 10:00:00,2024-01-04 10:05:00")
+	mustKiln(t, dir, 0, "run")
+	if !scannedForMark(t, dir) {
+		t.Errorf("after the mark was dropped the run must read max() from the table")
+	}
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP_S|2024-01-04 10:05:00|4"})
+	equal(t, rows(t, dir, "select id from main.fct order by id"), []string{"1", "2", "3", "4"})
+}
+
+// Incremental models of one schema built at the same time share the
+// schema's watermark table; creating it must not fail one of them.
+func TestIncrementalWatermarksOfParallelModels(t *testing.T) {
+	files := incrementalProject(arrivalConfig)
+	body := files["models/fct.sql"]
+	for i := 1; i <= 4; i++ {
+		files[fmt.Sprintf("models/fct_%d.sql", i)] = body
+	}
+	dir := project(t, files)
+	mustKiln(t, dir, 0, "run", "--threads", "4")
+	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2024-01-03 10:05:00")
+	mustKiln(t, dir, 0, "run", "--threads", "4")
+	equal(t, rows(t, dir, "select relation_name, mark_value, row_count from main.kiln_watermarks order by 1"), []string{
+		"fct|2024-01-03 10:05:00|3", "fct_1|2024-01-03 10:05:00|3", "fct_2|2024-01-03 10:05:00|3",
+		"fct_3|2024-01-03 10:05:00|3", "fct_4|2024-01-03 10:05:00|3",
+	})
+}
+
+// On Snowflake (the stand-in) the mark is kept the same way: the second
+// run reads it, and a hand delete makes the third read max() again.
+func TestIncrementalWatermarkSnowflake(t *testing.T) {
+	tg := standinTarget(t)
+	create := "create table %s.events (id integer, val varchar, event_at timestamp, loaded_at timestamp)"
+	raw := tg.database + "." + tg.raw
+	tg.exec(t, "create schema if not exists "+raw, fmt.Sprintf(create, raw), "insert into "+raw+".events values "+strings.Join(firstEvents, ", "))
+	dir := sfProject(t, tg, incrementalTableProject(tg.raw))
+	sfKiln(t, tg, dir, 0, "run")
+	wm := "select mark_value, row_count from " + tg.rel("kiln_watermarks") + " where relation_name = 'fct'"
+	equal(t, tg.rows(t, wm), []string{"2024-01-02 10:05:00|2"})
+	tg.exec(t, "insert into "+raw+".events values "+strings.Join(lateEvents, ", "))
+	sfKiln(t, tg, dir, 0, "run")
+	executed, _ := os.ReadFile(filepath.Join(dir, "target/run/shop/models/fct.sql"))
+	scan := "select cast(max(loaded_at) as varchar) from " + tg.rel("fct")
+	if !strings.Contains(string(executed), "from "+tg.rel("kiln_watermarks")+" as w") || strings.Contains(string(executed), scan) {
+		t.Errorf("the second run should read the watermark, not max():\n%s", executed)
+	}
+	equal(t, tg.rows(t, wm), []string{"2024-01-03 12:00:00|3"})
+	q := "select id, val from " + tg.rel("fct") + " order by id"
+	all := tg.rows(t, q)
+	equal(t, all, []string{"1|a3", "2|b", "3|c"})
+	tg.exec(t, "delete from "+tg.rel("fct")+" where id in (1, 3)")
+	sfKiln(t, tg, dir, 0, "run")
+	executed, _ = os.ReadFile(filepath.Join(dir, "target/run/shop/models/fct.sql"))
+	if !strings.Contains(string(executed), scan) {
+		t.Errorf("after a hand delete the run should read max():\n%s", executed)
+	}
+	equal(t, tg.rows(t, q), all)
+}
