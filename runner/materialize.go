@@ -90,7 +90,11 @@ func replaceRelation(ctx context.Context, wh Warehouse, n *compiler.Node, r *Res
 	d := wh.Dialect()
 	rel := *n.Relation
 	isView := n.Materialized() == "view"
-	stmts = withHooks(n, stmts) // pre-hook and post-hook (hooks.go)
+	// Hooks run in the build's transaction (hooks.go); an incremental
+	// model's run around its build (aroundHooks), its full build included.
+	if n.Materialized() != "incremental" {
+		stmts = withHooks(n, stmts)
+	}
 	err := wh.InTx(ctx, func(tx Execer) error {
 		rec := recorder{tx, &r.Statements}
 		for _, s := range stmts {

@@ -48,8 +48,15 @@ func Restore(ctx context.Context, wh Warehouse, rel dialect.Relation, at *time.T
 		}
 		q := fmt.Sprintf("create or replace table %s clone %s at(timestamp => '%s'::timestamp_ltz)",
 			d.Render(rel), d.Render(rel), at.UTC().Format("2006-01-02 15:04:05.000000 -0700"))
-		_, err := wh.Exec(ctx, q)
-		return q, err
+		if _, err := wh.Exec(ctx, q); err != nil {
+			return q, err
+		}
+		forget, err := forgetWatermark(ctx, wh, rel)
+		if err != nil || forget == "" {
+			return q, err
+		}
+		_, err = wh.Exec(ctx, forget)
+		return q + "; " + forget, err
 	}
 	prev := PrevRelation(rel)
 	k, err := wh.RelationKind(ctx, prev)
@@ -75,6 +82,13 @@ func Restore(ctx context.Context, wh Warehouse, rel dialect.Relation, at *time.T
 	if cur == dialect.KindTable {
 		stmts = append(stmts, "alter table "+d.Render(tmp)+" rename to "+d.Quote(prev.Identifier))
 	}
+	forget, err := forgetWatermark(ctx, wh, rel)
+	if err != nil {
+		return "", err
+	}
+	if forget != "" {
+		stmts = append(stmts, forget)
+	}
 	err = wh.InTx(ctx, func(tx Execer) error {
 		for _, s := range stmts {
 			if _, err := tx.Exec(ctx, s); err != nil {
@@ -84,4 +98,17 @@ func Restore(ctx context.Context, wh Warehouse, rel dialect.Relation, at *time.T
 		return nil
 	})
 	return fmt.Sprint(stmts), err
+}
+
+// forgetWatermark is the statement that deletes the high-water mark Kiln
+// keeps for rel when rel is an incremental model's table, or "" when its
+// schema has no watermark table. A restored table's mark is its own, not
+// the one kept for the version it replaces; without a stored mark the next
+// run reads it from the table.
+func forgetWatermark(ctx context.Context, wh Warehouse, rel dialect.Relation) (string, error) {
+	k, err := wh.RelationKind(ctx, dialect.WatermarksRelation(rel))
+	if err != nil || k != dialect.KindTable {
+		return "", err
+	}
+	return wh.Dialect().DeleteWatermark(dialect.Watermark{Target: rel}), nil
 }

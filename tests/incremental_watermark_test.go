@@ -224,3 +224,39 @@ func TestIncrementalWatermarkSnowflake(t *testing.T) {
 	}
 	equal(t, tg.rows(t, q), all)
 }
+
+// clean-env drops Kiln's watermark table with the nodes, so the schema
+// goes too.
+func TestCleanEnvDropsWatermarks(t *testing.T) {
+	files := shop()
+	files["profiles.yml"] = `shop:
+  target: ci
+  outputs:
+    ci:
+      type: duckdb
+      path: target/shop.duckdb
+      schema: pr_7
+`
+	files["models/marts/orders_inc.sql"] = "{{ config(materialized='incremental', unique_key='order_id', arrival_time='ordered_at') }}\nselect order_id, ordered_at from {{ ref('raw_orders') }}"
+	dir := project(t, files)
+	mustKiln(t, dir, 0, "build")
+	equal(t, rows(t, dir, "select relation_name from pr_7.kiln_watermarks"), []string{"orders_inc"})
+	r := mustKiln(t, dir, 0, "clean-env", "--yes")
+	if !strings.Contains(r.stdout, "kiln_watermarks") || !strings.Contains(r.stdout, "Dropped schema") {
+		t.Fatalf("clean-env --yes:\n%s", r.output())
+	}
+	equal(t, rows(t, dir, "select count(*) from information_schema.schemata where schema_name = 'pr_7'"), []string{"0"})
+}
+
+// An incremental model's hooks run once per build, its full build too.
+func TestIncrementalHooksRunOnce(t *testing.T) {
+	dir := project(t, map[string]string{
+		"models/fct.sql": "{{ config(materialized='incremental', unique_key='id', arrival_time='loaded_at', pre_hook=\"create table if not exists main.hook_log (what varchar)\", post_hook=\"insert into main.hook_log values ('post')\") }}\nselect 1 as id, timestamp '2024-01-01 00:00:00' as loaded_at",
+	})
+	mustKiln(t, dir, 0, "run")
+	equal(t, rows(t, dir, "select count(*) from main.hook_log"), []string{"1"})
+	mustKiln(t, dir, 0, "run")
+	equal(t, rows(t, dir, "select count(*) from main.hook_log"), []string{"2"})
+	mustKiln(t, dir, 0, "run", "--full-refresh")
+	equal(t, rows(t, dir, "select count(*) from main.hook_log"), []string{"3"})
+}

@@ -54,6 +54,24 @@ func TestRestoreDuckDB(t *testing.T) {
 	equal(t, rows(t, dir, "select v from main.kept"), []string{"3"})
 }
 
+// Restoring a table forgets the high-water mark Kiln kept for the version
+// it replaces: the restored table's own mark is read from it next run.
+func TestRestoreForgetsWatermark(t *testing.T) {
+	dir := project(t, map[string]string{
+		"models/fct.sql": "{{ config(materialized='incremental', unique_key='id', arrival_time='loaded_at') }}\nselect 1 as id, timestamp '2024-01-01 00:00:00' as loaded_at",
+	})
+	mustKiln(t, dir, 0, "run")
+	// A kept previous version, as keep_previous_version leaves one.
+	db := openDB(t, dir, "shop")
+	if _, err := db.Exec("create table main.fct__kiln_prev as select * from main.fct"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	equal(t, rows(t, dir, "select count(*) from main.kiln_watermarks where relation_name = 'fct'"), []string{"1"})
+	mustKiln(t, dir, 0, "restore", "fct", "--yes")
+	equal(t, rows(t, dir, "select count(*) from main.kiln_watermarks where relation_name = 'fct'"), []string{"0"})
+}
+
 // On Snowflake, restore clones the table at the time (Time Travel); the
 // stand-in records the statement (it has no Time Travel to run it).
 func TestRestoreSnowflakeClone(t *testing.T) {

@@ -46,6 +46,18 @@ func cleanEnvCommand(c *ucli.Context, e *env_) error {
 			drops = append(drops, drop{*n.Relation, kind})
 		}
 	}
+	// Kiln's own table of incremental high-water marks goes with the
+	// nodes: it would keep a schema from being dropped.
+	for k := range schemas {
+		marks := dialect.WatermarksRelation(dialect.Relation{Database: k[0], Schema: k[1]})
+		kind, err := wh.RelationKind(c.Context, marks)
+		if err != nil {
+			return &exitError{code: exitFailed, msg: "error: " + err.Error()}
+		}
+		if kind == dialect.KindTable {
+			drops = append(drops, drop{marks, kind})
+		}
+	}
 	var schemaList [][2]string
 	for k := range schemas {
 		// DuckDB's main schema always exists and cannot be dropped.
