@@ -215,15 +215,22 @@ func parseInterval(s string) (*dialect.Interval, error) {
 // fullBuildSQL is what the first build (and --full-refresh) of an
 // incremental model selects: the model, reduced to one row per key by the
 // same rule the incremental batches use, and with deleted keys left out
-// (or flagged), so both build the same table.
+// (or flagged), so both build the same table. When later batches find
+// their target rows by event time (pruning, microbatch windows) the rows
+// are written in event-time order: DuckDB's zone maps and Snowflake's
+// micro-partitions then hold narrow time ranges, and a batch's statements
+// skip the history instead of touching every row group of it.
 func (c *compilation) fullBuildSQL(inc *Incremental, sql string) string {
-	if len(inc.UniqueKey) == 0 || inc.Strategy == "append" || inc.Strategy == "microbatch" {
-		return sql
+	if len(inc.UniqueKey) > 0 && inc.Strategy != "append" && inc.Strategy != "microbatch" {
+		if len(inc.DedupOrder) > 0 {
+			sql = c.dialect.Dedup(sql, inc.UniqueKey, inc.DedupOrder)
+		}
+		sql = inc.withDeletes(c.dialect, sql, false)
 	}
-	if len(inc.DedupOrder) > 0 {
-		sql = c.dialect.Dedup(sql, inc.UniqueKey, inc.DedupOrder)
+	if inc.EventTime != "" && (inc.Strategy == "microbatch" || inc.PruneTarget && inc.Strategy != "append") {
+		sql = "select * from (\n" + sql + "\n) as kiln_src\norder by " + c.dialect.Quote(inc.EventTime)
 	}
-	return inc.withDeletes(c.dialect, sql, false)
+	return sql
 }
 
 // DeletedFlag is the column a batch carries to mark deletes.
