@@ -3,7 +3,6 @@ package compiler
 import (
 	"fmt"
 	"io/fs"
-	"sort"
 
 	"github.com/kiln-build/kiln/compiler/dag"
 	"github.com/kiln-build/kiln/compiler/diag"
@@ -28,6 +27,18 @@ type SelectOptions struct {
 func Select(m *Manifest, o SelectOptions) (map[string]bool, diag.Diagnostics) {
 	u := &universe{m: m}
 	opts := selector.Options{Include: o.Include, Exclude: o.Exclude, Selector: o.Selector, State: o.State}
+	if len(o.Types) > 0 {
+		keep := map[string]bool{}
+		for _, t := range o.Types {
+			keep[t] = true
+		}
+		// The selector reaches each node by index; looking ids up in the
+		// manifest afterwards cost more than the selection.
+		opts.Keep = func(n selector.Node) bool {
+			v := n.(nodeView)
+			return keep[v.n.ResourceType] && enabled(v.n)
+		}
+	}
 	defs, ds := loadSelectors(o.FS)
 	if ds.HasErrors() {
 		return nil, ds
@@ -40,18 +51,6 @@ func Select(m *Manifest, o SelectOptions) (map[string]bool, diag.Diagnostics) {
 	ds = append(ds, sds...)
 	if ds.HasErrors() {
 		return nil, ds
-	}
-	if len(o.Types) > 0 {
-		keep := map[string]bool{}
-		for _, t := range o.Types {
-			keep[t] = true
-		}
-		for id := range sel {
-			n, ok := m.Lookup(id)
-			if !ok || !keep[n.ResourceType] || !enabled(n) {
-				delete(sel, id)
-			}
-		}
 	}
 	return sel, ds
 }
@@ -89,13 +88,36 @@ type universe struct {
 
 func (u *universe) Nodes() []selector.Node {
 	if u.nodes == nil {
-		all := u.m.All()
-		sort.Slice(all, func(i, j int) bool { return all[i].UniqueID < all[j].UniqueID })
-		for _, n := range all {
-			u.nodes = append(u.nodes, nodeView{n})
-		}
+		u.nodes = u.inIDOrder()
 	}
 	return u.nodes
+}
+
+// inIDOrder lists every node sorted by id, the order the selector indexes
+// the graph in. A compiled manifest's graph holds every node with its ids
+// already sorted, so the list is read off it instead of sorted again (a
+// sort of 100,000 ids cost more than the rest of a selection).
+func (u *universe) inIDOrder() []selector.Node {
+	m := u.m
+	total := len(m.Nodes) + len(m.Sources) + len(m.Exposures)
+	out := make([]selector.Node, 0, total)
+	if g := m.Graph; g != nil && g.Len() == total {
+		for i := range total {
+			n, ok := m.Lookup(g.ID(i))
+			if !ok {
+				break // a graph of other nodes: sort instead
+			}
+			out = append(out, nodeView{n})
+		}
+		if len(out) == total {
+			return out
+		}
+		out = out[:0]
+	}
+	for _, n := range m.All() { // sorted by id
+		out = append(out, nodeView{n})
+	}
+	return out
 }
 
 func (u *universe) Node(id string) (selector.Node, bool) {

@@ -57,6 +57,9 @@ type Options struct {
 	Selectors *Definitions // from selectors.yml; may be nil
 	State     StateChecker // nil without --state
 	Indirect  IndirectSelection
+	// Keep, when not nil, is applied last: only selected nodes it returns
+	// true for are returned (a command's resource types).
+	Keep func(Node) bool
 }
 
 // Select evaluates --select and --exclude values with eager indirect test
@@ -113,6 +116,18 @@ func Evaluate(u Universe, o Options) (map[string]bool, diag.Diagnostics) {
 	if e.ds.HasErrors() {
 		return nil, e.ds.Sort()
 	}
+	if o.Keep != nil {
+		if selected.Len() >= len(e.nodes)/4 {
+			e.learn() // a pass costs less than that many lookups
+		}
+		var drop dag.Set
+		selected.Each(func(i int) {
+			if n, ok := e.nodeAt(i); !ok || !o.Keep(n) {
+				drop.Add(i)
+			}
+		})
+		selected.Subtract(drop)
+	}
 	out := make(map[string]bool, selected.Len())
 	selected.Each(func(i int) { out[e.id(i)] = true })
 	return out, e.ds.Sort()
@@ -148,6 +163,13 @@ type evaluator struct {
 	extraIDs []string
 	active   map[string]bool // selector definitions being evaluated
 	ds       diag.Diagnostics
+
+	// Learnt by learn: whether Nodes()[i] is graph node i for every
+	// i < g.Len() (as when the universe lists nodes in id order), and which
+	// of those are tests.
+	learnt  bool
+	aligned bool
+	tests   dag.Set
 }
 
 func newEvaluator(u Universe, o Options) *evaluator {
@@ -158,10 +180,33 @@ func newEvaluator(u Universe, o Options) *evaluator {
 	return &evaluator{u: u, o: o, g: g, nodes: u.Nodes(), extra: map[string]int{}, active: map[string]bool{}}
 }
 
+// learn passes over Universe.Nodes once to learn whether positions there
+// are graph indexes and which nodes are tests, so that steps that look at
+// many nodes by index (indirect selection, Options.Keep) need no id lookup
+// per node. Steps that look at few nodes do not call it: for them the pass
+// costs more than it saves.
+func (e *evaluator) learn() {
+	if e.learnt {
+		return
+	}
+	glen := e.g.Len()
+	aligned := len(e.nodes) >= glen
+	for k, n := range e.nodes[:min(glen, len(e.nodes))] {
+		if e.g.ID(k) != n.ID() {
+			aligned = false
+			break
+		}
+		if isTest(n) {
+			e.tests.Add(k)
+		}
+	}
+	e.learnt, e.aligned = true, aligned
+}
+
 // indexAt is index for the k-th node of Universe.Nodes: when the universe
 // lists nodes in id order, as the graph indexes them, it skips the map.
 func (e *evaluator) indexAt(k int, n Node) int {
-	if k < e.g.Len() && e.g.ID(k) == n.ID() {
+	if k < e.g.Len() && (e.aligned || e.g.ID(k) == n.ID()) {
 		return k
 	}
 	return e.index(n)
@@ -326,6 +371,9 @@ func (e *evaluator) selector(a *Atom) dag.Set {
 // nodeAt returns the node at index i, from Universe.Nodes when it lists
 // nodes in id order, else through Universe.Node.
 func (e *evaluator) nodeAt(i int) (Node, bool) {
+	if e.aligned && i < e.g.Len() {
+		return e.nodes[i], true
+	}
 	id := e.id(i)
 	if i < len(e.nodes) && e.nodes[i].ID() == id {
 		return e.nodes[i], true
@@ -333,10 +381,14 @@ func (e *evaluator) nodeAt(i int) (Node, bool) {
 	return e.u.Node(id)
 }
 
-// testsOf returns the tests among the children of the members of s, so
-// indirect selection costs what the selection reached, not a pass over all
-// nodes.
-func (e *evaluator) testsOf(s dag.Set) []int {
+// testsOf returns the tests among the children of the members of s for
+// which want is true, so indirect selection costs what the selection
+// reached, not a pass over all nodes. want is asked first: looking at a
+// node is the costly part.
+func (e *evaluator) testsOf(s dag.Set, want func(i int) bool) []int {
+	if s.Len() >= len(e.nodes)/4 {
+		e.learn() // a pass costs less than looking at that many children
+	}
 	var out []int
 	var seen dag.Set
 	n := e.g.Len()
@@ -345,10 +397,14 @@ func (e *evaluator) testsOf(s dag.Set) []int {
 			return
 		}
 		for _, c := range e.g.ChildIndexes(i) {
-			if !seen.Add(int(c)) {
+			if !seen.Add(int(c)) || !want(int(c)) {
 				continue
 			}
-			if node, ok := e.nodeAt(int(c)); ok && isTest(node) {
+			if e.aligned {
+				if e.tests.Has(int(c)) {
+					out = append(out, int(c))
+				}
+			} else if node, ok := e.nodeAt(int(c)); ok && isTest(node) {
 				out = append(out, int(c))
 			}
 		}
@@ -380,10 +436,8 @@ func (e *evaluator) addIndirectTests(selected *dag.Set, mode IndirectSelection) 
 		candidates = selected.Clone()
 		candidates.Union(upstream)
 	}
-	for _, t := range e.testsOf(candidates) {
-		if selected.Has(t) {
-			continue
-		}
+	unselected := func(i int) bool { return !selected.Has(i) }
+	for _, t := range e.testsOf(candidates, unselected) {
 		any, all := false, true
 		for _, p := range e.g.ParentIndexes(t) {
 			in := selected.Has(int(p))
@@ -403,7 +457,7 @@ func (e *evaluator) addIndirectTests(selected *dag.Set, mode IndirectSelection) 
 // tests is always greedy.
 func (e *evaluator) dropTestsOf(selected *dag.Set, excluded dag.Set) {
 	var drop dag.Set
-	for _, t := range e.testsOf(excluded) {
+	for _, t := range e.testsOf(excluded, selected.Has) {
 		drop.Add(t)
 	}
 	selected.Subtract(drop)
@@ -507,6 +561,21 @@ func nameMatcher(v string) func(Node) bool {
 	glob := globMatcher(v)
 	fqn := fqnMatcher(v)
 	dotted := strings.Contains(v, ".")
+	if !dotted && !hasMeta(v) {
+		// The common case, a model name: the same tests inline, as this
+		// runs once per node of the project.
+		return func(n Node) bool {
+			if n.Name() == v {
+				return true
+			}
+			fqn := n.FQN()
+			if len(fqn) == 0 {
+				return false
+			}
+			first, _, _ := strings.Cut(fqn[0], ".")
+			return fqn[len(fqn)-1] == v || first == v
+		}
+	}
 	return func(n Node) bool {
 		if v == "*" || glob(n.Name()) || fqn(n) {
 			return true
