@@ -110,15 +110,7 @@ func overheadProject(b *testing.B, n int) string {
 		}
 		files[fmt.Sprintf("models/m%04d.sql", i)] = sql
 	}
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
+	writeFiles(b, dir, files)
 	return dir
 }
 
