@@ -61,7 +61,7 @@ var compatChecks = map[string]func(t *testing.T, dir, output string){
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{`"description": "All orders."`, `| placed  | Order placed     |`} {
+		for _, want := range []string{`"description":"All orders."`, `| placed  | Order placed     |`} {
 			if !strings.Contains(string(b), want) {
 				t.Errorf("manifest.json lacks %s", want)
 			}
