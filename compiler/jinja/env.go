@@ -5,6 +5,8 @@
 package jinja
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -26,11 +28,17 @@ type Env struct {
 	// models that differ only in text and in what they ref translate to the
 	// same pongo2 source, and pongo2 parses that source once.
 	shapes sync.Map // string -> *pongo2.Template
+	// markOpen begins a text marker: the marker character and a nonce of
+	// this Env, so that no value a template prints (a var, a query result)
+	// can pass for a marker.
+	markOpen string
 }
 
 // NewEnv returns an empty environment.
 func NewEnv() *Env {
-	return &Env{macros: make(map[string]*Macro)}
+	var nonce [6]byte
+	_, _ = rand.Read(nonce[:])
+	return &Env{macros: make(map[string]*Macro), markOpen: string(textMark) + hex.EncodeToString(nonce[:]) + "."}
 }
 
 // Macro is a compiled {% macro %}.
@@ -118,7 +126,9 @@ func (e *Env) Compile(path string, src []byte) (*Template, diag.Diagnostics) {
 		return nil, diag.Diagnostics{toDiag(path, s, err)}
 	}
 	tr := newTranslator(len(s))
-	tr.markers = strings.IndexByte(s, textMark) < 0
+	if strings.IndexByte(s, textMark) < 0 {
+		tr.markOpen = e.markOpen
+	}
 	out, segs, err := tr.translateUnit(nodes, true, nil)
 	if err != nil {
 		return nil, diag.Diagnostics{toDiag(path, s, err)}
@@ -285,28 +295,26 @@ func (u *unit) expandText(out string) string {
 	if len(u.texts) == 0 {
 		return out
 	}
-	i := strings.IndexByte(out, textMark)
+	open := u.env.markOpen
+	i := strings.Index(out, open)
 	if i < 0 {
 		return out
 	}
 	var b strings.Builder
 	b.Grow(len(out) + u.textLen())
 	for i >= 0 {
-		j := strings.IndexByte(out[i+1:], textMark)
-		if j < 0 {
-			break
+		b.WriteString(out[:i])
+		out = out[i+len(open):]
+		j := strings.IndexByte(out, textMark)
+		k, err := strconv.Atoi(out[:max(j, 0)])
+		if j < 0 || err != nil || k < 0 || k >= len(u.texts) {
+			b.WriteString(open) // cannot happen: only markers hold the nonce
+			i = strings.Index(out, open)
+			continue
 		}
-		k, err := strconv.Atoi(out[i+1 : i+1+j])
-		if err != nil || k < 0 || k >= len(u.texts) {
-			// Not a marker (a value held the character): keep it.
-			b.WriteString(out[:i+1])
-			out = out[i+1:]
-		} else {
-			b.WriteString(out[:i])
-			b.WriteString(u.texts[k])
-			out = out[i+2+j:]
-		}
-		i = strings.IndexByte(out, textMark)
+		b.WriteString(u.texts[k])
+		out = out[j+1:]
+		i = strings.Index(out, open)
 	}
 	b.WriteString(out)
 	return b.String()

@@ -24,7 +24,7 @@ type translator struct {
 	err       error
 	calls     []call              // helper call sites, indexed by the first argument of __k
 	names     []string            // identifiers the output reads as pongo2 variables
-	markers   bool                // emit long text as markers (see textMark)
+	markOpen  string              // begins a text marker; "" for no markers (see textMark)
 	direct    bool                // text being emitted goes straight to the unit's output
 	texts     []string            // the text each marker stands for
 	seen      map[string]struct{} // dedupes names
@@ -139,7 +139,7 @@ func (tr *translator) translateUnit(nodes []node, top bool, m *macroNode) (strin
 		}
 	}
 	tr.topLevel = top
-	tr.direct = tr.markers && m == nil
+	tr.direct = tr.markOpen != "" && m == nil
 	tr.nodes(nodes, top)
 	tr.out.WriteString(autoescapeClose)
 	if tr.err != nil {
@@ -291,8 +291,9 @@ type callerRef string
 
 // textMark delimits a marker that stands for a run of literal text in a
 // model body: pongo2 lexes text a character at a time, so a model's text is
-// handed to it as short markers that Template.Execute swaps back once
-// pongo2 is done. Only text written straight to the model's output is
+// handed to it as short markers (textMark, the Env's nonce, ".", the
+// text's index, textMark) that Template.Execute swaps back once pongo2 is
+// done. Only text written straight to the model's output is
 // replaced; captured text ({% set %} blocks, call blocks, macros) may pass
 // through filters and stays literal.
 const textMark = '\x1e'
@@ -305,7 +306,7 @@ const minMarkedText = 8
 func (tr *translator) text(pos int, s string) {
 	if tr.direct && len(s) >= minMarkedText {
 		tr.mark(pos)
-		tr.out.WriteByte(textMark)
+		tr.out.WriteString(tr.markOpen)
 		tr.out.WriteString(strconv.Itoa(len(tr.texts)))
 		tr.out.WriteByte(textMark)
 		tr.texts = append(tr.texts, s)
