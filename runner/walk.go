@@ -118,6 +118,7 @@ func Run(ctx context.Context, wh Warehouse, plan Plan, opts Options) []*Result {
 		}
 		return results
 	}
+	wh = prefetch(runCtx, wh) // one catalog listing instead of a probe per node
 
 	var (
 		mu       sync.Mutex
