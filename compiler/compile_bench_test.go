@@ -6,6 +6,8 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -18,19 +20,32 @@ func benchTarget() compiler.Target {
 	return compiler.Target{ProfileName: "synth", Name: "dev", Type: "duckdb", Schema: "main", Threads: 4}
 }
 
-// BenchmarkCompile measures parse+compile of a generated project: every
-// model rendered, every test generated, the graph ordered.
+// BenchmarkCompile measures parse+compile of a generated project in-process
+// (no manifest.json, no process start): every model rendered, every test
+// generated, the graph ordered. Sizes come from KILN_BENCH_MODELS
+// (space-separated; default 1000 10000), as scripts/bench sets them:
+//
+//	KILN_BENCH_MODELS="10000 100000" go test ./compiler -run '^$' -bench 'BenchmarkCompile$' -benchtime 1x
 func BenchmarkCompile(b *testing.B) {
 	// The kiln binary runs with GOGC=400 unless GOGC is set
-	// (cmd/kiln/main.go); measure the compiler as it runs there.
+	// (cli.TuneGC); measure the compiler as it runs there.
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	for _, n := range []int{1000, 10000} {
+	sizes := strings.Fields(os.Getenv("KILN_BENCH_MODELS"))
+	if len(sizes) == 0 {
+		sizes = []string{"1000", "10000"}
+	}
+	for _, s := range sizes {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 10 {
+			b.Fatalf("KILN_BENCH_MODELS: %q is not a number of models (at least 10)", s)
+		}
 		fsys := synth.Project(n, 1)
 		b.Run(fmt.Sprintf("models=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			cpu0 := cpuTime()
+			var nodes int
 			for i := 0; i < b.N; i++ {
 				m, ds := compiler.Compile(context.Background(), compiler.Options{FS: fsys, Target: benchTarget()})
 				if ds.HasErrors() {
@@ -39,7 +54,9 @@ func BenchmarkCompile(b *testing.B) {
 				if len(m.Nodes) < n {
 					b.Fatalf("%d nodes", len(m.Nodes))
 				}
+				nodes = len(m.Nodes) + len(m.Sources) + len(m.Exposures)
 			}
+			b.ReportMetric(float64(nodes), "nodes")
 			// CPU time as well as wall time: on a shared machine wall time
 			// swings with the load, CPU time much less.
 			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
