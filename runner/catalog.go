@@ -82,12 +82,7 @@ func (w *DuckDB) listRelations(ctx context.Context) (string, map[relKey]dialect.
 		if err := rows.Scan(&k.database, &k.schema, &k.name, &typ); err != nil {
 			return "", nil, err
 		}
-		k = relKey{strings.ToLower(k.database), strings.ToLower(k.schema), strings.ToLower(k.name)}
-		if typ == "VIEW" {
-			kinds[k] = dialect.KindView
-		} else { // BASE TABLE, LOCAL TEMPORARY
-			kinds[k] = dialect.KindTable
-		}
+		kinds[relKey{strings.ToLower(k.database), strings.ToLower(k.schema), strings.ToLower(k.name)}] = catalogKind(typ)
 	}
 	return strings.ToLower(current), kinds, rows.Err()
 }

@@ -262,11 +262,16 @@ func (w *DuckDB) RelationKind(ctx context.Context, rel dialect.Relation) (dialec
 		return dialect.KindNone, nil
 	case err != nil:
 		return dialect.KindNone, queryError(ctx.Err(), q, err)
-	case typ == "VIEW":
-		return dialect.KindView, nil
-	default: // BASE TABLE, LOCAL TEMPORARY
-		return dialect.KindTable, nil
 	}
+	return catalogKind(typ), nil
+}
+
+// catalogKind is the kind of an information_schema.tables table_type.
+func catalogKind(typ string) dialect.Kind {
+	if typ == "VIEW" {
+		return dialect.KindView
+	}
+	return dialect.KindTable // BASE TABLE, LOCAL TEMPORARY
 }
 
 func (w *DuckDB) Columns(ctx context.Context, rel dialect.Relation) ([]dialect.Column, error) {
