@@ -151,27 +151,32 @@ func (s *store) setEdgeProps(k uint64, p graph.EdgeProperties) {
 	s.eprops[k] = p
 }
 
+// existing finds the edge from -> to: its vertices and key, or the error
+// of a missing vertex or edge.
+func (s *store) existing(from, to string) (f, t int32, k uint64, err error) {
+	if f, t, err = s.pair(from, to); err != nil {
+		return 0, 0, 0, err
+	}
+	k = edgeKey(f, t)
+	if _, ok := s.edges[k]; !ok {
+		return 0, 0, 0, graph.ErrEdgeNotFound
+	}
+	return f, t, k, nil
+}
+
 func (s *store) UpdateEdge(from, to string, e graph.Edge[string]) error {
-	f, t, err := s.pair(from, to)
+	_, _, k, err := s.existing(from, to)
 	if err != nil {
 		return err
-	}
-	k := edgeKey(f, t)
-	if _, ok := s.edges[k]; !ok {
-		return graph.ErrEdgeNotFound
 	}
 	s.setEdgeProps(k, e.Properties)
 	return nil
 }
 
 func (s *store) RemoveEdge(from, to string) error {
-	f, t, err := s.pair(from, to)
+	f, t, k, err := s.existing(from, to)
 	if err != nil {
 		return err
-	}
-	k := edgeKey(f, t)
-	if _, ok := s.edges[k]; !ok {
-		return graph.ErrEdgeNotFound
 	}
 	delete(s.edges, k)
 	delete(s.eprops, k)
@@ -181,12 +186,8 @@ func (s *store) RemoveEdge(from, to string) error {
 }
 
 func (s *store) Edge(from, to string) (graph.Edge[string], error) {
-	f, t, err := s.pair(from, to)
+	f, t, k, err := s.existing(from, to)
 	if err != nil {
-		return graph.Edge[string]{}, graph.ErrEdgeNotFound
-	}
-	k := edgeKey(f, t)
-	if _, ok := s.edges[k]; !ok {
 		return graph.Edge[string]{}, graph.ErrEdgeNotFound
 	}
 	return s.edge(f, t, k), nil
