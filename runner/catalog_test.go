@@ -46,3 +46,14 @@ func TestPrefetchedRelationKinds(t *testing.T) {
 		t.Errorf("p.main.nope = %v, want none", k)
 	}
 }
+
+// A warehouse whose catalog cannot be listed is probed per node, as before.
+func TestPrefetchFallsBackWhenListingFails(t *testing.T) {
+	w := openTestDuckDB(t, DuckDBConfig{Path: t.TempDir() + "/f.duckdb"})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if p := prefetch(context.Background(), w); p != Warehouse(w) {
+		t.Fatalf("prefetch of a closed warehouse = %T, want the warehouse itself", p)
+	}
+}
