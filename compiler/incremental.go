@@ -292,6 +292,27 @@ type Mark struct {
 // otherwise be lost. Append, which cannot re-merge, takes rows strictly
 // after the mark.
 func (inc *Incremental) BatchSQL(d dialect.Dialect, mark *Mark) string {
+	return inc.reduce(d, inc.batchRows(d, mark))
+}
+
+// BatchStatements create the batch's temporary table tmp: BatchSQL
+// materialized, in the statements the dialect stages it with (see
+// dialect.Dialect.StageBatch).
+func (inc *Incremental) BatchStatements(d dialect.Dialect, mark *Mark, tmp string) []string {
+	rows := inc.batchRows(d, mark)
+	if !inc.dedups() {
+		return []string{d.CreateTemp(tmp, inc.reduce(d, rows))}
+	}
+	return d.StageBatch(tmp, rows, func(from string) string { return inc.reduce(d, from) })
+}
+
+// dedups reports whether a batch is reduced to one row per key.
+func (inc *Incremental) dedups() bool {
+	return len(inc.UniqueKey) > 0 && inc.Strategy != "append" && len(inc.DedupOrder) > 0
+}
+
+// batchRows is the model's SQL filtered by the late-data predicate.
+func (inc *Incremental) batchRows(d dialect.Dialect, mark *Mark) string {
 	var preds []string
 	if col := inc.MarkColumn(); col != "" && mark != nil {
 		bound := d.TypedLiteral(mark.Value, mark.Type)
@@ -304,11 +325,16 @@ func (inc *Incremental) BatchSQL(d dialect.Dialect, mark *Mark) string {
 		}
 		preds = append(preds, "kiln_src."+d.Quote(col)+op+bound)
 	}
-	batch := d.Filter(inc.SQL, preds)
-	if len(inc.UniqueKey) > 0 && inc.Strategy != "append" && len(inc.DedupOrder) > 0 {
-		batch = d.Dedup(batch, inc.UniqueKey, inc.DedupOrder)
+	return d.Filter(inc.SQL, preds)
+}
+
+// reduce keeps one row per key of the batch rows in sql and adds the
+// delete flag.
+func (inc *Incremental) reduce(d dialect.Dialect, sql string) string {
+	if inc.dedups() {
+		sql = d.Dedup(sql, inc.UniqueKey, inc.DedupOrder)
 	}
-	return inc.withDeletes(d, batch, true)
+	return inc.withDeletes(d, sql, true)
 }
 
 // MarkColumn is the column whose maximum in the target bounds the next

@@ -88,8 +88,10 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 				w.Floor = &mark.Value
 			}
 		}
-		if _, err := rec.Exec(ctx, d.CreateTemp(tmp, inc.BatchSQL(d, mark))); err != nil {
-			return err
+		for _, stmt := range inc.BatchStatements(d, mark, tmp) {
+			if _, err := rec.Exec(ctx, stmt); err != nil {
+				return err
+			}
 		}
 		batchCols, err := describe(ctx, rec, d, d.Quote(tmp))
 		if err != nil {

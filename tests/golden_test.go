@@ -87,7 +87,9 @@ func goldenFiles(m *compiler.Manifest) map[string]string {
 			}
 			var b strings.Builder
 			b.WriteString("-- the batch, with the target's high-water mark at 2024-01-02 12:05:00\n")
-			b.WriteString(d.CreateTemp("kiln_batch__"+n.Relation.Identifier, inc.BatchSQL(d, mark)) + ";\n")
+			for _, s := range inc.BatchStatements(d, mark, "kiln_batch__"+n.Relation.Identifier) {
+				b.WriteString(s + ";\n")
+			}
 			if inc.PruneTarget && inc.EventTime != "" {
 				b.WriteString("\n-- applied to the target, pruned to the batch's earliest event\n")
 			} else {

@@ -84,6 +84,10 @@ type Dialect interface {
 	CreateTemp(name string, sql string) string
 	// DropTemp drops the temporary table name.
 	DropTemp(name string) string
+	// StageBatch returns the statements that create the temporary table
+	// name as reduce(rows): reduce wraps a query of the batch's rows into
+	// the query keeping one row per key.
+	StageBatch(name string, rows string, reduce func(from string) string) []string
 	// TypedLiteral is value cast to the SQL type typ.
 	TypedLiteral(value string, typ string) string
 	// Minus subtracts an interval from a time expression.

@@ -131,6 +131,21 @@ func (d DuckDB) CreateTemp(name, sql string) string {
 	return "create or replace temporary table " + d.Quote(name) + " as\n" + body(sql)
 }
 func (d DuckDB) DropTemp(name string) string { return "drop table if exists temp." + d.Quote(name) }
+
+// StageBatch materializes the batch's rows before reducing them. DuckDB
+// sizes a window's hash partitions by the estimated rows of its input, and
+// the estimate of a filtered scan is a fraction of the whole source table:
+// in one statement a 10,000-row batch of a 20M-row source is partitioned
+// as if it held 4M rows, and its reduction costs twice what it does at
+// 10M. Read from a temporary table the estimate is the batch's own size.
+func (d DuckDB) StageBatch(name, rows string, reduce func(from string) string) []string {
+	staged := name + "__rows"
+	return []string{
+		d.CreateTemp(staged, rows),
+		d.CreateTemp(name, reduce("select * from temp."+d.Quote(staged))),
+		d.DropTemp(staged),
+	}
+}
 func (d DuckDB) TypedLiteral(value, typ string) string {
 	return "cast(" + d.Literal(value) + " as " + typ + ")"
 }
@@ -176,6 +191,12 @@ func (s Snowflake) CreateTemp(name, sql string) string {
 	return "create or replace temporary table " + s.Quote(name) + " as\n" + body(sql)
 }
 func (s Snowflake) DropTemp(name string) string { return "drop table if exists " + s.Quote(name) }
+
+// StageBatch is one statement: every statement is a round trip to
+// Snowflake, whose optimizer does not size the reduction by the source.
+func (s Snowflake) StageBatch(name, rows string, reduce func(from string) string) []string {
+	return []string{s.CreateTemp(name, reduce(rows))}
+}
 func (s Snowflake) TypedLiteral(value, typ string) string {
 	return "cast(" + s.Literal(value) + " as " + typ + ")"
 }

@@ -1,17 +1,20 @@
 -- the batch, with the target's high-water mark at 2024-01-02 12:05:00
-create or replace temporary table kiln_batch__fct_cdc as
-select kiln_src.*, coalesce((qty > 4), false) as __kiln_deleted from (
-select * from (
+create or replace temporary table kiln_batch__fct_cdc__rows as
 select * from (
 
 -- Sale events keep their event_at when corrected or voided, so pruning is
 -- safe here; delete_condition alone turns it off (change feeds).
 select store_id, sale_id, qty, event_at, loaded_at from analytics.events
 ) as kiln_src
-where kiln_src.loaded_at >= cast('2024-01-02 12:05:00' as TIMESTAMP)
+where kiln_src.loaded_at >= cast('2024-01-02 12:05:00' as TIMESTAMP);
+create or replace temporary table kiln_batch__fct_cdc as
+select kiln_src.*, coalesce((qty > 4), false) as __kiln_deleted from (
+select * from (
+select * from temp.kiln_batch__fct_cdc__rows
 ) as kiln_src
 qualify row_number() over (partition by store_id, sale_id order by kiln_src.loaded_at desc nulls last, kiln_src.event_at desc nulls last) = 1
 ) as kiln_src;
+drop table if exists temp.kiln_batch__fct_cdc__rows;
 
 -- applied to the target, pruned to the batch's earliest event
 merge into analytics.fct_cdc as DBT_INTERNAL_DEST

@@ -1,15 +1,18 @@
 -- the batch, with the target's high-water mark at 2024-01-02 12:05:00
-create or replace temporary table kiln_batch__fct_lookback as
-select * from (
+create or replace temporary table kiln_batch__fct_lookback__rows as
 select * from (
 
 select sale_id, max(qty) as qty, max(event_at) as event_at from analytics.events
 where event_at > (select min(event_at) from analytics.fct_lookback)
 group by sale_id
 ) as kiln_src
-where kiln_src.event_at >= (cast('2024-01-02 12:05:00' as TIMESTAMP) - interval '3 day')
+where kiln_src.event_at >= (cast('2024-01-02 12:05:00' as TIMESTAMP) - interval '3 day');
+create or replace temporary table kiln_batch__fct_lookback as
+select * from (
+select * from temp.kiln_batch__fct_lookback__rows
 ) as kiln_src
 qualify row_number() over (partition by sale_id order by kiln_src.event_at desc nulls last) = 1;
+drop table if exists temp.kiln_batch__fct_lookback__rows;
 
 -- applied to the target
 delete from analytics.fct_lookback as DBT_INTERNAL_DEST

@@ -1,13 +1,16 @@
 -- the batch, with the target's high-water mark at 2024-01-02 12:05:00
-create or replace temporary table kiln_batch__fct_merge as
-select * from (
+create or replace temporary table kiln_batch__fct_merge__rows as
 select * from (
 
 select store_id, sale_id, qty, event_at, loaded_at from analytics.events
 ) as kiln_src
-where kiln_src.loaded_at >= cast('2024-01-02 12:05:00' as TIMESTAMP)
+where kiln_src.loaded_at >= cast('2024-01-02 12:05:00' as TIMESTAMP);
+create or replace temporary table kiln_batch__fct_merge as
+select * from (
+select * from temp.kiln_batch__fct_merge__rows
 ) as kiln_src
 qualify row_number() over (partition by store_id, sale_id order by kiln_src.loaded_at desc nulls last, kiln_src.event_at desc nulls last) = 1;
+drop table if exists temp.kiln_batch__fct_merge__rows;
 
 -- applied to the target, pruned to the batch's earliest event
 merge into analytics.fct_merge as DBT_INTERNAL_DEST
