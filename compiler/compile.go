@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"path"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -474,7 +473,7 @@ func (c *compilation) renderModel(i int) {
 	}
 	r.node.RawSQL = string(src)
 	r.node.Checksum = checksum(src)
-	tmpl, ds := c.env.Compile(r.node.Path, src)
+	tmpl, ds := c.env.CompileString(r.node.Path, r.node.RawSQL)
 	if ds.HasErrors() {
 		c.addDiags(ds)
 		return
@@ -695,13 +694,6 @@ func (c *compilation) link() {
 			all = append(all, n)
 		}
 	}
-	// The parent and child maps follow from the nodes' dependencies alone:
-	// build them while the graph is built and ordered.
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		m.ParentMap, m.ChildMap = familyMaps(all)
-	}()
 	nedges := 0
 	for _, n := range all {
 		nedges += len(n.DependsOn)
@@ -715,9 +707,7 @@ func (c *compilation) link() {
 			g.AddEdge(p, n.UniqueID)
 		}
 	}
-	err := g.Freeze()
-	<-done
-	if err != nil {
+	if err := g.Freeze(); err != nil {
 		c.errorf(diag.Pos{}, "", "%v", err)
 		return
 	}
@@ -728,45 +718,10 @@ func (c *compilation) link() {
 	}
 	m.Order = order
 	m.Graph = g
-}
-
-// familyMaps returns dbt's parent_map and child_map of the nodes: each
-// node's distinct parents and children, sorted, with an entry (possibly
-// empty) for every node and every id a node depends on.
-func familyMaps(all []*Node) (parents, children map[string][]string) {
-	parents = make(map[string][]string, len(all))
-	nchild := make(map[string]int, len(all))
-	for _, n := range all {
-		ps := slices.Clone(n.DependsOn)
-		slices.Sort(ps)
-		ps = slices.Compact(ps)
-		if ps == nil {
-			ps = []string{}
-		}
-		parents[n.UniqueID] = ps
-		if _, ok := nchild[n.UniqueID]; !ok {
-			nchild[n.UniqueID] = 0
-		}
-		for _, p := range ps {
-			nchild[p]++
-		}
-	}
-	children = make(map[string][]string, len(nchild))
-	for id, k := range nchild {
-		children[id] = make([]string, 0, k)
-		if _, ok := parents[id]; !ok {
-			parents[id] = []string{} // depended on, but not a node
-		}
-	}
-	for _, n := range all {
-		for _, p := range parents[n.UniqueID] {
-			children[p] = append(children[p], n.UniqueID)
-		}
-	}
-	for _, cs := range children {
-		slices.Sort(cs)
-	}
-	return parents, children
+	// dbt's parent_map and child_map are the frozen graph's adjacency:
+	// an entry (possibly empty) for every node and every id a node
+	// depends on, each list distinct and sorted.
+	m.ParentMap, m.ChildMap = g.Families()
 }
 
 func (c *compilation) reportCycle(path []string) {

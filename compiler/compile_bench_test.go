@@ -32,15 +32,7 @@ func BenchmarkCompile(b *testing.B) {
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	sizes := strings.Fields(os.Getenv("KILN_BENCH_MODELS"))
-	if len(sizes) == 0 {
-		sizes = []string{"1000", "10000"}
-	}
-	for _, s := range sizes {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 10 {
-			b.Fatalf("KILN_BENCH_MODELS: %q is not a number of models (at least 10)", s)
-		}
+	for _, n := range benchSizes(b) {
 		fsys := synth.Project(n, 1)
 		b.Run(fmt.Sprintf("models=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
@@ -62,6 +54,23 @@ func BenchmarkCompile(b *testing.B) {
 			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 		})
 	}
+}
+
+// benchSizes are the project sizes from KILN_BENCH_MODELS.
+func benchSizes(b *testing.B) []int {
+	sizes := strings.Fields(os.Getenv("KILN_BENCH_MODELS"))
+	if len(sizes) == 0 {
+		sizes = []string{"1000", "10000"}
+	}
+	var ns []int
+	for _, s := range sizes {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 10 {
+			b.Fatalf("KILN_BENCH_MODELS: %q is not a number of models (at least 10)", s)
+		}
+		ns = append(ns, n)
+	}
+	return ns
 }
 
 // cpuTime is the process's user+system CPU time so far.

@@ -276,3 +276,24 @@ func TestUnderlyingAdditionsAreSeen(t *testing.T) {
 		t.Fatalf("order = %v", got)
 	}
 }
+
+func TestFamilies(t *testing.T) {
+	g := build(t, "b>c", "a>c", "a>b", "a>c", "d")
+	parents, children := g.Families()
+	wantP := map[string][]string{"a": {}, "b": {"a"}, "c": {"a", "b"}, "d": {}}
+	wantC := map[string][]string{"a": {"b", "c"}, "b": {"c"}, "c": {}, "d": {}}
+	if !reflect.DeepEqual(parents, wantP) || !reflect.DeepEqual(children, wantC) {
+		t.Fatalf("Families() = %v, %v; want %v, %v", parents, children, wantP, wantC)
+	}
+	for id, ps := range parents {
+		if ps == nil || children[id] == nil {
+			t.Fatalf("nil list for %s", id)
+		}
+	}
+	// The lists share a backing array: appending to one must not change
+	// the next.
+	_ = append(children["a"], "x")
+	if !slices.Equal(children["b"], []string{"c"}) {
+		t.Fatalf("append to children[a] changed children[b] to %v", children["b"])
+	}
+}

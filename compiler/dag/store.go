@@ -54,6 +54,18 @@ func (s *store) AddVertex(hash string, _ string, p graph.VertexProperties) error
 	if _, ok := s.lookup(hash); ok {
 		return graph.ErrVertexAlreadyExists
 	}
+	i := s.addVertex(hash)
+	if p.Weight != 0 || len(p.Attributes) > 0 {
+		if s.vprops == nil {
+			s.vprops = map[int32]graph.VertexProperties{}
+		}
+		s.vprops[i] = p
+	}
+	return nil
+}
+
+// addVertex adds a vertex without properties that is not in the store.
+func (s *store) addVertex(hash string) int32 {
 	i := int32(len(s.ids))
 	s.ids = append(s.ids, hash)
 	s.index[hash] = i
@@ -62,13 +74,7 @@ func (s *store) AddVertex(hash string, _ string, p graph.VertexProperties) error
 	if s.removed != nil {
 		s.removed = append(s.removed, false)
 	}
-	if p.Weight != 0 || len(p.Attributes) > 0 {
-		if s.vprops == nil {
-			s.vprops = map[int32]graph.VertexProperties{}
-		}
-		s.vprops[i] = p
-	}
-	return nil
+	return i
 }
 
 func (s *store) Vertex(hash string) (string, graph.VertexProperties, error) {
@@ -129,15 +135,23 @@ func (s *store) AddEdge(from, to string, e graph.Edge[string]) error {
 	if err != nil {
 		return err
 	}
+	if !s.addEdge(f, t) {
+		return graph.ErrEdgeAlreadyExists
+	}
+	s.setEdgeProps(edgeKey(f, t), e.Properties)
+	return nil
+}
+
+// addEdge adds the edge f -> t without properties, unless it exists.
+func (s *store) addEdge(f, t int32) bool {
 	k := edgeKey(f, t)
 	if _, dup := s.edges[k]; dup {
-		return graph.ErrEdgeAlreadyExists
+		return false
 	}
 	s.edges[k] = struct{}{}
 	s.children[f] = append(s.children[f], t)
 	s.nparents[t]++
-	s.setEdgeProps(k, e.Properties)
-	return nil
+	return true
 }
 
 func (s *store) setEdgeProps(k uint64, p graph.EdgeProperties) {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ type Env struct {
 	// pongo2 as markers and call arguments as call-table indexes, so
 	// models that differ only in text and in what they ref translate to the
 	// same pongo2 source, and pongo2 parses that source once.
-	shapes sync.Map // string -> *pongo2.Template
+	shapes sync.Map // string -> *shape
 	// markOpen begins a text marker: the marker character and a nonce of
 	// this Env, so that no value a template prints (a var, a query result)
 	// can pass for a marker.
@@ -120,7 +121,12 @@ func (e *Env) HasMacro(name string) bool {
 // Compile translates a model and parses it once. Macros defined in the
 // file are local to it.
 func (e *Env) Compile(path string, src []byte) (*Template, diag.Diagnostics) {
-	s := string(src)
+	return e.CompileString(path, string(src))
+}
+
+// CompileString is Compile of source already held as a string, which the
+// template keeps without a copy.
+func (e *Env) CompileString(path, s string) (*Template, diag.Diagnostics) {
 	nodes, err := parseTemplate(s)
 	if err != nil {
 		return nil, diag.Diagnostics{toDiag(path, s, err)}
@@ -133,7 +139,9 @@ func (e *Env) Compile(path string, src []byte) (*Template, diag.Diagnostics) {
 	if err != nil {
 		return nil, diag.Diagnostics{toDiag(path, s, err)}
 	}
-	u := &unit{env: e, file: path, src: s, segs: segs, calls: tr.calls, names: tr.names, texts: tr.texts, out: out}
+	// Exact-size copies: a unit lives for the whole compile, the
+	// translator's room to grow need not.
+	u := &unit{env: e, file: path, src: s, segs: slices.Clone(segs), calls: slices.Clone(tr.calls), names: tr.names, texts: tr.texts, out: out}
 	var ds diag.Diagnostics
 	if len(tr.macros) > 0 {
 		u.locals = make(map[string]*Macro, len(tr.macros))
@@ -193,12 +201,20 @@ func (noLoader) Get(path string) (io.Reader, error) {
 	return nil, fmt.Errorf("loading %q is not supported", path)
 }
 
+// shape is one distinct translated text and its parsed pongo2 template.
+type shape struct {
+	out string
+	tpl *pongo2.Template
+}
+
 // parse hands the translated text to pongo2, once per distinct text: a
 // pongo2 template holds no per-unit state (the unit travels in each
-// render's context), so units of the same shape share it.
+// render's context), so units of the same shape share it. They share the
+// text too, so the translator's buffer of each unit (half as large again
+// as its source) is not kept for the whole compile.
 func (u *unit) parse() *diag.Diagnostic {
-	if t, ok := u.env.shapes.Load(u.out); ok {
-		u.tpl = t.(*pongo2.Template)
+	if sh, ok := u.env.shapes.Load(u.out); ok {
+		u.out, u.tpl = sh.(*shape).out, sh.(*shape).tpl
 		return nil
 	}
 	// A set per parse: pongo2's sets are not safe for concurrent parsing.
@@ -210,8 +226,9 @@ func (u *unit) parse() *diag.Diagnostic {
 		d.Summary = "internal translation error: " + d.Summary
 		return &d
 	}
-	t, _ := u.env.shapes.LoadOrStore(u.out, tpl)
-	u.tpl = t.(*pongo2.Template)
+	out := strings.Clone(u.out)
+	sh, _ := u.env.shapes.LoadOrStore(out, &shape{out: out, tpl: tpl})
+	u.out, u.tpl = sh.(*shape).out, sh.(*shape).tpl
 	return nil
 }
 
