@@ -207,6 +207,9 @@ func TestSelectDiagnostics(t *testing.T) {
 		{"empty atom", sel("+"), []string{`error: --select:1:1: empty selector "+" (hint: name a node, as in +stg_orders)`}},
 		{"empty between commas", sel("a,,b"), []string{`error: --select:1:3: empty selector between commas (hint: remove the extra comma)`}},
 		{"trailing comma", sel("fct_sales,"), []string{`error: --select:1:11: empty selector between commas (hint: remove the extra comma)`}},
+		{"two selectors run together", sel("stg_sales+fct_sales"), []string{`error: --select:1:10: "+" in the middle of selector "stg_sales+fct_sales" (hint: separate selectors with a space (either) or a comma (both), as in "a+ b"; "+" and "@" go only at either end of one)`}},
+		{"doubled operator", sel("fct_sales ++dim_store"), []string{`error: --select:1:12: "+" in the middle of selector "++dim_store" (hint: separate selectors with a space (either) or a comma (both), as in "a+ b"; "+" and "@" go only at either end of one)`}},
+		{"@ as a suffix", sel("fct_sales@"), []string{`error: --select:1:10: "@" in the middle of selector "fct_sales@" (hint: separate selectors with a space (either) or a comma (both), as in "a+ b"; "+" and "@" go only at either end of one)`}},
 		{"@ with +", sel("@+fct_sales"), []string{`error: --select:1:1: the "@" and "+" prefixes cannot be combined (hint: @ already selects every ancestor of the descendants)`}},
 		{"config without key", sel("config:view"), []string{`error: --select:1:1: selector method "config" needs a config key (hint: as in config.materialized:incremental)`}},
 		{"config with empty key", sel("config..x:view"), []string{`error: --select:1:1: selector method "config..x" needs a config key (hint: as in config.materialized:incremental)`}},
@@ -236,7 +239,7 @@ func TestSelectDiagnostics(t *testing.T) {
 }
 
 func TestParseRoundTrip(t *testing.T) {
-	for _, s := range []string{"@a", "2+tag:x+3", "+config.materialized:table,b c+", "a++", "+1+a", "tag:a:b", "source:raw_pos.transactions+"} {
+	for _, s := range []string{"@a", "2+tag:x+3", "+config.materialized:table,b c+", "config.incremental_strategy:delete+insert+", "1+a", "tag:a:b", "source:raw_pos.transactions+"} {
 		spec, ds := Parse("--select", s)
 		if len(ds) > 0 {
 			t.Fatalf("%q: %v", s, ds)

@@ -196,6 +196,16 @@ func (p *parser) atom(s string, off int) (Atom, bool) {
 		}
 		return a, false
 	}
+	// Node names cannot hold graph operators: "a+b" is two selectors run
+	// together, "a++" a doubled operator. Other methods' values may
+	// (config.incremental_strategy:delete+insert).
+	if a.Method == "" {
+		if k := strings.IndexAny(a.Value, "+@"); k >= 0 {
+			p.errorf(valueOff+k, "separate selectors with a space (either) or a comma (both), as in \"a+ b\"; \"+\" and \"@\" go only at either end of one",
+				"%q in the middle of selector %q", a.Value[k:k+1], s)
+			return a, false
+		}
+	}
 	if cv, closed := closedValues[a.Method]; closed && !contains(cv.values, a.Value) {
 		p.errorf(valueOff, hint(a.Value, cv.values), "unknown %s %q", cv.what, a.Value)
 		ok = false
