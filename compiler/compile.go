@@ -226,6 +226,7 @@ func (c *compilation) run() {
 	c.finishModels()
 	c.renderQueryModels()
 	c.finishSnapshots(snaps)
+	c.checkRelations()
 	c.buildTests(props, files.singularTests)
 	c.buildExposures(props)
 	c.renderHooks()

@@ -1,0 +1,38 @@
+package compiler
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/dialect"
+)
+
+// checkRelations reports two nodes that would build the same relation (one
+// would overwrite the other, in an order that depends on the DAG) and a
+// node named like the table Kiln keeps its watermarks in. Names compare
+// without case: both warehouses resolve unquoted identifiers that way.
+func (c *compilation) checkRelations() {
+	owner := make(map[string]*Node, len(c.models))
+	for _, r := range c.models {
+		n := r.node
+		if n.Relation == nil {
+			continue // ephemeral
+		}
+		key := strings.ToLower(c.dialect.Render(*n.Relation))
+		pos := n.Pos
+		if n.ConfigString("alias") != "" {
+			pos = c.configPos(n, "alias")
+		}
+		if strings.EqualFold(n.Relation.Identifier, dialect.WatermarksTable) {
+			c.errorf(pos, "rename the "+string(n.ResourceType)+" or give it another alias",
+				"%s %q would build %s, the table Kiln keeps incremental models' high-water marks in", n.ResourceType, n.Name, n.RelationName)
+			continue
+		}
+		if first, dup := owner[key]; dup {
+			c.errorf(pos, fmt.Sprintf("give one of them another alias or schema (the other is %s, %s)", first.UniqueID, first.Path),
+				"%s and %s both build %s", first.UniqueID, n.UniqueID, n.RelationName)
+			continue
+		}
+		owner[key] = n
+	}
+}

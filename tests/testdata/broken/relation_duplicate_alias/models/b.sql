@@ -1,0 +1,2 @@
+{{ config(alias='a') }}
+select 2 as id
