@@ -8,6 +8,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/selector"
 	"github.com/kiln-build/kiln/compiler/yamlspec"
+	"gopkg.in/yaml.v3"
 )
 
 // SelectOptions are a command's selection flags.
@@ -70,8 +71,54 @@ func loadSelectors(fsys fs.FS) (*selector.Definitions, diag.Diagnostics) {
 		return nil, ds
 	}
 	doc := yamlspec.NewDecoder("selectors.yml").Plain(root)
-	defs, sds := selector.ParseSelectors("selectors.yml", doc)
+	defs, sds := selector.ParseSelectors("selectors.yml", doc, yamlLocator(root))
 	return defs, append(ds, sds...)
+}
+
+// yamlLocator finds a selector.Locator path in the YAML tree it was
+// decoded from.
+func yamlLocator(root *yaml.Node) selector.Locator {
+	return func(path []any) (int, int, bool) {
+		n := root
+		for n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+			n = n.Content[0]
+		}
+		for _, elem := range path {
+			for n != nil && n.Kind == yaml.AliasNode {
+				n = n.Alias
+			}
+			if n == nil {
+				return 0, 0, false
+			}
+			switch e := elem.(type) {
+			case int:
+				if n.Kind != yaml.SequenceNode || e < 0 || e >= len(n.Content) {
+					return 0, 0, false
+				}
+				n = n.Content[e]
+			case string, selector.Key:
+				if n.Kind != yaml.MappingNode {
+					return 0, 0, false
+				}
+				var next *yaml.Node
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if k := n.Content[i]; k.Value == fmt.Sprint(e) {
+						next = n.Content[i+1]
+						if _, isKey := e.(selector.Key); isKey {
+							next = k
+						}
+					}
+				}
+				n = next
+			default:
+				return 0, 0, false
+			}
+		}
+		if n == nil {
+			return 0, 0, false
+		}
+		return n.Line, n.Column, true
+	}
 }
 
 func enabled(n *Node) bool {

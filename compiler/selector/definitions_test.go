@@ -28,7 +28,7 @@ func shopSelectors(t *testing.T) *Definitions {
 		m{"name": "loop", "definition": "selector:loop"},
 		m{"name": "everything_at", "definition": m{"method": "fqn", "value": "dim_stores", "childrens_parents": true}},
 	}}
-	defs, ds := ParseSelectors("selectors.yml", doc)
+	defs, ds := ParseSelectors("selectors.yml", doc, nil)
 	if len(ds) > 0 {
 		t.Fatal(ds)
 	}
@@ -104,7 +104,7 @@ func TestSelectorDefinitionDiagnostics(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, ds := ParseSelectors("selectors.yml", tc.doc)
+			_, ds := ParseSelectors("selectors.yml", tc.doc, nil)
 			var got []string
 			for _, d := range ds {
 				s := d.String()
