@@ -3,6 +3,9 @@ package tests
 import (
 	"context"
 	"fmt"
+	"os"
+	"sort"
+	"strings"
 	"syscall"
 	"testing"
 	"testing/fstest"
@@ -45,6 +48,13 @@ func benchIncremental(b *testing.B, history int) {
 		b.Fatal(err)
 	}
 	defer wh.Close()
+	var runWH runner.Warehouse = wh
+	var stmtTimes map[string][]time.Duration
+	if os.Getenv("KILN_BENCH_STATEMENTS") != "" {
+		stmtTimes = map[string][]time.Duration{}
+		runWH = timedWarehouse{wh, stmtTimes}
+		defer func() { reportStatements(b.Name(), b.N, stmtTimes) }()
+	}
 	// One sale every 6 seconds from 2022 on, loaded 5 minutes later.
 	must := func(q string) {
 		if _, err := wh.Exec(ctx, q); err != nil {
@@ -59,7 +69,7 @@ func benchIncremental(b *testing.B, history int) {
 		from range(%d) t(i)`, history))
 	run := func(full bool) time.Duration {
 		start := time.Now()
-		res := runner.Run(ctx, wh, runner.Plan{Manifest: m, Selected: map[string]bool{"model.bench.fct": true}}, runner.Options{Threads: 1, FullRefresh: full})
+		res := runner.Run(ctx, runWH, runner.Plan{Manifest: m, Selected: map[string]bool{"model.bench.fct": true}}, runner.Options{Threads: 1, FullRefresh: full})
 		if len(res) != 1 || res[0].Status != runner.StatusSuccess {
 			b.Fatalf("run: %+v", res[0])
 		}
@@ -67,6 +77,7 @@ func benchIncremental(b *testing.B, history int) {
 	}
 	fullTime := run(true)
 	must("checkpoint")
+	clear(stmtTimes)
 	next := history
 	b.ResetTimer()
 	var incTotal, incCPU time.Duration
@@ -109,4 +120,84 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// timedWarehouse times each statement of a run's transactions by its
+// first words (KILN_BENCH_STATEMENTS=1), and the commit.
+type timedWarehouse struct {
+	*runner.DuckDB
+	times map[string][]time.Duration
+}
+
+func (w timedWarehouse) InTx(ctx context.Context, fn func(tx runner.Execer) error) error {
+	var inside time.Duration
+	start := time.Now()
+	err := w.DuckDB.InTx(ctx, func(tx runner.Execer) error {
+		return fn(timedExecer{tx, w.times, &inside})
+	})
+	w.times["(commit)"] = append(w.times["(commit)"], time.Since(start)-inside)
+	return err
+}
+
+func (w timedWarehouse) outside() timedExecer {
+	var d time.Duration
+	return timedExecer{w.DuckDB, w.times, &d}
+}
+
+func (w timedWarehouse) Exec(ctx context.Context, q string) (int64, error) {
+	return w.outside().Exec(ctx, q)
+}
+
+func (w timedWarehouse) Query(ctx context.Context, q string) ([][]any, error) {
+	return w.outside().Query(ctx, q)
+}
+
+func (w timedWarehouse) QueryInt(ctx context.Context, q string) (int64, error) {
+	return w.outside().QueryInt(ctx, q)
+}
+
+type timedExecer struct {
+	inner  runner.Execer
+	times  map[string][]time.Duration
+	inside *time.Duration
+}
+
+func (t timedExecer) time(q string, start time.Time) {
+	d := time.Since(start)
+	*t.inside += d
+	words := strings.Fields(q)
+	if len(words) > 6 {
+		words = words[:6]
+	}
+	key := strings.Join(words, " ")
+	t.times[key] = append(t.times[key], d)
+}
+
+func (t timedExecer) Exec(ctx context.Context, q string) (int64, error) {
+	defer t.time(q, time.Now())
+	return t.inner.Exec(ctx, q)
+}
+
+func (t timedExecer) Query(ctx context.Context, q string) ([][]any, error) {
+	defer t.time(q, time.Now())
+	return t.inner.Query(ctx, q)
+}
+
+func (t timedExecer) QueryInt(ctx context.Context, q string) (int64, error) {
+	defer t.time(q, time.Now())
+	return t.inner.QueryInt(ctx, q)
+}
+
+// reportStatements prints the median time of each statement kind.
+func reportStatements(name string, n int, times map[string][]time.Duration) {
+	keys := make([]string, 0, len(times))
+	for k := range times {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		ds := times[k]
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		fmt.Fprintf(os.Stderr, "%s N=%d %8.2f ms median of %2d  %s\n", name, n, float64(ds[len(ds)/2].Microseconds())/1000, len(ds), k)
+	}
 }
