@@ -295,15 +295,36 @@ func (inc *Incremental) BatchSQL(d dialect.Dialect, mark *Mark) string {
 	return inc.reduce(d, inc.batchRows(d, mark))
 }
 
-// BatchStatements create the batch's temporary table tmp: BatchSQL
-// materialized, in the statements the dialect stages it with (see
-// dialect.Dialect.StageBatch).
-func (inc *Incremental) BatchStatements(d dialect.Dialect, mark *Mark, tmp string) []string {
+// Batch is how a run creates a batch's temporary table: BatchSQL
+// materialized, in the statements the dialect stages it with.
+type Batch struct {
+	// Stage, in order, then Create (or NoDuplicates: see Check), then
+	// Drop.
+	Stage []string
+	// Check, when set, is a query returning whether the staged rows hold
+	// a key twice: when they do not, NoDuplicates creates the table
+	// without the reduction, which then changes nothing.
+	Check        string
+	Create       string
+	NoDuplicates string
+	Drop         []string
+}
+
+// Batch plans the creation of the batch's temporary table tmp.
+func (inc *Incremental) Batch(d dialect.Dialect, mark *Mark, tmp string) Batch {
 	rows := inc.batchRows(d, mark)
-	if !inc.dedups() {
-		return []string{d.CreateTemp(tmp, inc.reduce(d, rows))}
+	if !inc.dedups() || !d.StagesBatch() {
+		return Batch{Create: d.CreateTemp(tmp, inc.reduce(d, rows))}
 	}
-	return d.StageBatch(tmp, rows, func(from string) string { return inc.reduce(d, from) })
+	staged := tmp + "__rows"
+	from := "temp." + d.Quote(staged)
+	return Batch{
+		Stage:        []string{d.CreateTemp(staged, rows)},
+		Check:        d.HasDuplicateKeys(from, inc.UniqueKey),
+		Create:       d.CreateTemp(tmp, inc.reduce(d, "select * from "+from)),
+		NoDuplicates: d.CreateTemp(tmp, inc.withDeletes(d, "select * from "+from, true)),
+		Drop:         []string{d.DropTemp(staged)},
+	}
 }
 
 // dedups reports whether a batch is reduced to one row per key.

@@ -88,10 +88,8 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 				w.Floor = &mark.Value
 			}
 		}
-		for _, stmt := range inc.BatchStatements(d, mark, tmp) {
-			if _, err := rec.Exec(ctx, stmt); err != nil {
-				return err
-			}
+		if err := createBatch(ctx, rec, inc.Batch(d, mark, tmp)); err != nil {
+			return err
 		}
 		batchCols, err := describe(ctx, rec, d, d.Quote(tmp))
 		if err != nil {
@@ -151,6 +149,35 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 	}
 	r.Status = StatusSuccess
 	r.Message = fmt.Sprintf("%s %d", strings.ToUpper(strings.ReplaceAll(inc.Strategy, "+", " ")), r.RowsAffected)
+	return nil
+}
+
+// createBatch executes a batch plan: the staging statements, the key
+// reduction unless the staged rows have no repeated key, the clean-up.
+func createBatch(ctx context.Context, ex Execer, b compiler.Batch) error {
+	for _, s := range b.Stage {
+		if _, err := ex.Exec(ctx, s); err != nil {
+			return err
+		}
+	}
+	create := b.Create
+	if b.Check != "" {
+		rows, err := ex.Query(ctx, b.Check)
+		if err != nil {
+			return err
+		}
+		if firstString(rows) == "false" {
+			create = b.NoDuplicates
+		}
+	}
+	if _, err := ex.Exec(ctx, create); err != nil {
+		return err
+	}
+	for _, s := range b.Drop {
+		if _, err := ex.Exec(ctx, s); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -87,7 +87,18 @@ func goldenFiles(m *compiler.Manifest) map[string]string {
 			}
 			var b strings.Builder
 			b.WriteString("-- the batch, with the target's high-water mark at 2024-01-02 12:05:00\n")
-			for _, s := range inc.BatchStatements(d, mark, "kiln_batch__"+n.Relation.Identifier) {
+			batch := inc.Batch(d, mark, "kiln_batch__"+n.Relation.Identifier)
+			for _, s := range batch.Stage {
+				b.WriteString(s + ";\n")
+			}
+			if batch.Check != "" {
+				b.WriteString("-- reduced to one row per key when this is true:\n" + batch.Check + ";\n")
+			}
+			b.WriteString(batch.Create + ";\n")
+			if batch.Check != "" {
+				b.WriteString("-- else, as no key repeats:\n" + batch.NoDuplicates + ";\n")
+			}
+			for _, s := range batch.Drop {
 				b.WriteString(s + ";\n")
 			}
 			if inc.PruneTarget && inc.EventTime != "" {

@@ -59,10 +59,11 @@ func TestIncrementalExecutedSQL(t *testing.T) {
 	dir := project(t, incrementalProject("materialized='incremental', unique_key='id', event_time='event_at', arrival_time='loaded_at'"))
 	mustKiln(t, dir, 0, "run")
 	mustKiln(t, dir, 0, "run")
+	const reduce = "qualify row_number() over (partition by id order by kiln_src.loaded_at desc nulls last, kiln_src.event_at desc nulls last) = 1"
 	executed, _ := os.ReadFile(filepath.Join(dir, "target/run/shop/models/fct.sql"))
 	for _, want := range []string{
 		"kiln_src.loaded_at >= cast('2024-01-02 10:05:00' as TIMESTAMP)",
-		"qualify row_number() over (partition by id order by kiln_src.loaded_at desc nulls last, kiln_src.event_at desc nulls last) = 1",
+		"select exists (select 1 from temp.kiln_batch__fct__rows group by id having count(*) > 1)",
 		"merge into main.fct as DBT_INTERNAL_DEST",
 		"DBT_INTERNAL_DEST.event_at >= cast(",
 	} {
@@ -70,6 +71,18 @@ func TestIncrementalExecutedSQL(t *testing.T) {
 			t.Errorf("executed SQL lacks %q:\n%s", want, executed)
 		}
 	}
+	// No key repeats in that batch: the window is skipped.
+	if strings.Contains(string(executed), "qualify") {
+		t.Errorf("a batch without repeated keys was reduced:\n%s", executed)
+	}
+	// One that repeats a key is reduced.
+	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2024-01-03 10:05:00", "3,c2,2024-01-03 10:00:00,2024-01-03 10:06:00")
+	mustKiln(t, dir, 0, "run")
+	executed, _ = os.ReadFile(filepath.Join(dir, "target/run/shop/models/fct.sql"))
+	if !strings.Contains(string(executed), reduce) {
+		t.Errorf("executed SQL lacks %q:\n%s", reduce, executed)
+	}
+	equal(t, rows(t, dir, "select id, val from main.fct where id = 3"), []string{"3|c2"})
 }
 
 func TestIncrementalFailureLeavesTargetUntouched(t *testing.T) {

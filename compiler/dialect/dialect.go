@@ -84,10 +84,13 @@ type Dialect interface {
 	CreateTemp(name string, sql string) string
 	// DropTemp drops the temporary table name.
 	DropTemp(name string) string
-	// StageBatch returns the statements that create the temporary table
-	// name as reduce(rows): reduce wraps a query of the batch's rows into
-	// the query keeping one row per key.
-	StageBatch(name string, rows string, reduce func(from string) string) []string
+	// StagesBatch reports whether an incremental batch's rows are
+	// materialized before they are reduced to one row per key, rather
+	// than selected and reduced in one statement.
+	StagesBatch() bool
+	// HasDuplicateKeys is a query returning one boolean: whether rel holds
+	// some combination of keys more than once.
+	HasDuplicateKeys(rel string, keys []string) string
 	// TypedLiteral is value cast to the SQL type typ.
 	TypedLiteral(value string, typ string) string
 	// Minus subtracts an interval from a time expression.

@@ -64,6 +64,12 @@ func (s incrementalSQL) dedup(sql string, keys, order []string) string {
 		s.cols(keys, "") + " order by " + strings.Join(order, ", ") + ") = 1"
 }
 
+// hasDuplicateKeys groups by the keys, so NULL keys count as equal, as
+// they do in dedup's partitions.
+func (s incrementalSQL) hasDuplicateKeys(rel string, keys []string) string {
+	return "select exists (select 1 from " + rel + " group by " + s.cols(keys, "") + " having count(*) > 1)"
+}
+
 func (s incrementalSQL) filter(sql string, preds []string) string {
 	if len(preds) == 0 {
 		return sql
@@ -132,19 +138,16 @@ func (d DuckDB) CreateTemp(name, sql string) string {
 }
 func (d DuckDB) DropTemp(name string) string { return "drop table if exists temp." + d.Quote(name) }
 
-// StageBatch materializes the batch's rows before reducing them. DuckDB
-// sizes a window's hash partitions by the estimated rows of its input, and
-// the estimate of a filtered scan is a fraction of the whole source table:
-// in one statement a 10,000-row batch of a 20M-row source is partitioned
-// as if it held 4M rows, and its reduction costs twice what it does at
-// 10M. Read from a temporary table the estimate is the batch's own size.
-func (d DuckDB) StageBatch(name, rows string, reduce func(from string) string) []string {
-	staged := name + "__rows"
-	return []string{
-		d.CreateTemp(staged, rows),
-		d.CreateTemp(name, reduce("select * from temp."+d.Quote(staged))),
-		d.DropTemp(staged),
-	}
+// StagesBatch: yes. DuckDB sizes a window's hash partitions by the
+// estimated rows of its input, and the estimate of a filtered scan is a
+// fraction of the whole source table: in one statement a 10,000-row batch
+// of a 20M-row source is partitioned as if it held 4M rows, and its
+// reduction costs twice what it does at 10M. Read from a temporary table
+// the estimate is the batch's own size; and a batch without repeated keys,
+// the common case, skips the window altogether.
+func (d DuckDB) StagesBatch() bool { return true }
+func (d DuckDB) HasDuplicateKeys(rel string, keys []string) string {
+	return d.inc().hasDuplicateKeys(rel, keys)
 }
 func (d DuckDB) TypedLiteral(value, typ string) string {
 	return "cast(" + d.Literal(value) + " as " + typ + ")"
@@ -192,10 +195,11 @@ func (s Snowflake) CreateTemp(name, sql string) string {
 }
 func (s Snowflake) DropTemp(name string) string { return "drop table if exists " + s.Quote(name) }
 
-// StageBatch is one statement: every statement is a round trip to
-// Snowflake, whose optimizer does not size the reduction by the source.
-func (s Snowflake) StageBatch(name, rows string, reduce func(from string) string) []string {
-	return []string{s.CreateTemp(name, reduce(rows))}
+// StagesBatch: no. Every statement is a round trip to Snowflake, whose
+// optimizer does not size the reduction by the source.
+func (s Snowflake) StagesBatch() bool { return false }
+func (s Snowflake) HasDuplicateKeys(rel string, keys []string) string {
+	return s.inc().hasDuplicateKeys(rel, keys)
 }
 func (s Snowflake) TypedLiteral(value, typ string) string {
 	return "cast(" + s.Literal(value) + " as " + typ + ")"

@@ -7,12 +7,19 @@ select * from (
 select store_id, sale_id, qty, event_at, loaded_at from analytics.events
 ) as kiln_src
 where kiln_src.loaded_at >= cast('2024-01-02 12:05:00' as TIMESTAMP);
+-- reduced to one row per key when this is true:
+select exists (select 1 from temp.kiln_batch__fct_cdc__rows group by store_id, sale_id having count(*) > 1);
 create or replace temporary table kiln_batch__fct_cdc as
 select kiln_src.*, coalesce((qty > 4), false) as __kiln_deleted from (
 select * from (
 select * from temp.kiln_batch__fct_cdc__rows
 ) as kiln_src
 qualify row_number() over (partition by store_id, sale_id order by kiln_src.loaded_at desc nulls last, kiln_src.event_at desc nulls last) = 1
+) as kiln_src;
+-- else, as no key repeats:
+create or replace temporary table kiln_batch__fct_cdc as
+select kiln_src.*, coalesce((qty > 4), false) as __kiln_deleted from (
+select * from temp.kiln_batch__fct_cdc__rows
 ) as kiln_src;
 drop table if exists temp.kiln_batch__fct_cdc__rows;
 
