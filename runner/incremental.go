@@ -81,6 +81,13 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 				return fmt.Errorf("column %s of the incremental model is not in the existing table %s (run with --full-refresh after changing it)", col, target)
 			}
 			w = dialect.Watermark{Target: rel, Column: col, Type: typ, Source: d.Quote(tmp)}
+			if inc.DeleteCondition != "" && inc.SoftDeleteColumn == "" {
+				// The batch's deleted rows do not stay in the target, so
+				// they do not move the mark: a mark no row holds would
+				// fail the next run's check. Taking them again is harmless
+				// (deleting an absent key changes nothing).
+				w.Where = "not " + compiler.DeletedFlag
+			}
 			if mark, err = readMark(ctx, rec, d, w); err != nil {
 				return err
 			}
@@ -204,20 +211,32 @@ func createWatermarks(ctx context.Context, ex Execer, stmt string) error {
 // readMark is the high-water mark a batch is selected by: the stored
 // watermark when it is valid, else max(mark column) over the target, a scan
 // of the whole table. The stored one is valid when it is of the same column
-// and type and the target still has the row count Kiln's last write left
-// (a different count means rows were deleted or inserted outside Kiln).
+// and type and the target still holds a row at or above it (or, for the
+// mark of an empty table, no row at all): its newest rows deleted by hand,
+// or the table replaced by an older one, and it is not.
 func readMark(ctx context.Context, ex Execer, d dialect.Dialect, w dialect.Watermark) (*compiler.Mark, error) {
 	rows, err := ex.Query(ctx, d.ReadWatermark(w))
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) == 1 && len(rows[0]) == 5 {
+	if len(rows) == 1 && len(rows[0]) == 3 {
 		row := rows[0]
-		if strings.EqualFold(fmt.Sprint(row[0]), w.Column) && fmt.Sprint(row[1]) == w.Type && row[3] != nil && fmt.Sprint(row[3]) == fmt.Sprint(row[4]) {
-			if row[2] == nil {
-				return nil, nil // the table was empty
+		if strings.EqualFold(fmt.Sprint(row[0]), w.Column) && fmt.Sprint(row[1]) == w.Type {
+			var value *string
+			if row[2] != nil {
+				v := fmt.Sprint(row[2])
+				value = &v
 			}
-			return &compiler.Mark{Value: fmt.Sprint(row[2]), Type: w.Type}, nil
+			holds, err := ex.Query(ctx, d.CheckWatermark(w, value))
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case value == nil && firstString(holds) == "false":
+				return nil, nil // the table was empty and still is
+			case value != nil && firstString(holds) == "true":
+				return &compiler.Mark{Value: *value, Type: w.Type}, nil
+			}
 		}
 	}
 	hw, err := ex.Query(ctx, fmt.Sprintf("select cast(max(%s) as varchar) from %s", d.Quote(w.Column), d.Render(w.Target)))

@@ -21,7 +21,7 @@ const scanForMark = "select cast(max(loaded_at) as varchar) from main.fct"
 
 func watermarkRows(t *testing.T, dir string) []string {
 	t.Helper()
-	return rows(t, dir, "select relation_name, mark_column, mark_type, mark_value, row_count from main.kiln_watermarks order by 1")
+	return rows(t, dir, "select relation_name, mark_column, mark_type, mark_value from main.kiln_watermarks order by 1")
 }
 
 // runStatements are the statements the last run executed for a model.
@@ -66,16 +66,16 @@ func scannedForMark(t *testing.T, dir string) bool {
 func TestIncrementalWatermarkIsWhatTheRunUses(t *testing.T) {
 	dir := project(t, incrementalProject(arrivalConfig))
 	mustKiln(t, dir, 0, "run")
-	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-02 10:05:00|2"})
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-02 10:05:00"})
 	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2024-01-03 10:05:00", "1,a2,2024-01-01 10:00:00,2024-01-03 11:00:00")
 	mustKiln(t, dir, 0, "run")
 	usesWatermark(t, dir)
-	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-03 11:00:00|3"})
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-03 11:00:00"})
 	equal(t, rows(t, dir, "select id, val from main.fct order by id"), []string{"1|a2", "2|b", "3|c"})
 	// A batch of nothing new keeps the mark.
 	mustKiln(t, dir, 0, "run")
 	usesWatermark(t, dir)
-	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-03 11:00:00|3"})
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-03 11:00:00"})
 }
 
 // A batch whose transaction fails after the watermark was written (here
@@ -88,7 +88,7 @@ func TestIncrementalWatermarkRollsBackWithTheBatch(t *testing.T) {
 	mark := watermarkRows(t, dir)
 	duckExec(t, dir,
 		"create table main.kiln_watermarks_checked (relation_name varchar, mark_column varchar, mark_type varchar, mark_value varchar check (mark_value < '2024-01-03'), row_count bigint, updated_at timestamptz)",
-		"insert into main.kiln_watermarks_checked select * from main.kiln_watermarks",
+		"insert into main.kiln_watermarks_checked (relation_name, mark_column, mark_type, mark_value, updated_at) select * from main.kiln_watermarks",
 		"drop table main.kiln_watermarks",
 		"alter table main.kiln_watermarks_checked rename to kiln_watermarks")
 	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2024-01-03 10:05:00")
@@ -107,23 +107,24 @@ func TestIncrementalWatermarkRollsBackWithTheBatch(t *testing.T) {
 func TestIncrementalWatermarkAfterFullRefreshMovesBack(t *testing.T) {
 	dir := project(t, incrementalProject(arrivalConfig))
 	mustKiln(t, dir, 0, "run")
-	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-02 10:05:00|2"})
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-02 10:05:00"})
 	os.WriteFile(filepath.Join(dir, "data/events.csv"), []byte("id,val,event_at,loaded_at\n"+
 		"1,a,2024-01-01 10:00:00,2023-06-01 10:05:00\n"+
 		"2,b,2024-01-02 10:00:00,2023-06-02 10:05:00\n"), 0o644)
 	mustKiln(t, dir, 0, "run", "--full-refresh")
-	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2023-06-02 10:05:00|2"})
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2023-06-02 10:05:00"})
 	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2023-12-01 10:05:00")
 	mustKiln(t, dir, 0, "run")
 	usesWatermark(t, dir)
 	equal(t, rows(t, dir, "select id, cast(loaded_at as varchar) from main.fct order by id"),
 		[]string{"1|2023-06-01 10:05:00", "2|2023-06-02 10:05:00", "3|2023-12-01 10:05:00"})
-	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2023-12-01 10:05:00|3"})
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2023-12-01 10:05:00"})
 }
 
-// Rows deleted from the target by hand change its row count: the next run
-// does not trust the stored mark, reads max() from the table and takes
-// the deleted rows again; the run after that uses the watermark again.
+// Deleting the newest rows from the target by hand leaves no row at the
+// stored mark: the next run does not trust it, reads max() from the table
+// and takes the deleted rows again; the run after that uses the watermark
+// again.
 func TestIncrementalWatermarkAfterHandDelete(t *testing.T) {
 	dir := project(t, incrementalProject(arrivalConfig))
 	mustKiln(t, dir, 0, "run")
@@ -136,7 +137,7 @@ func TestIncrementalWatermarkAfterHandDelete(t *testing.T) {
 		t.Errorf("the run trusted the watermark after a hand delete:\n%s", strings.Join(runStatements(t, dir, "fct"), ";\n\n"))
 	}
 	equal(t, rows(t, dir, "select * from main.fct order by id"), all)
-	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-03 10:05:00|3"})
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-03 10:05:00"})
 	mustKiln(t, dir, 0, "run")
 	usesWatermark(t, dir)
 }
@@ -152,7 +153,7 @@ func TestIncrementalWatermarkMissing(t *testing.T) {
 	if !scannedForMark(t, dir) {
 		t.Errorf("without a watermark the run must read max() from the table")
 	}
-	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-03 10:05:00|3"})
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP|2024-01-03 10:05:00"})
 	mustKiln(t, dir, 0, "run")
 	usesWatermark(t, dir)
 }
@@ -172,7 +173,7 @@ func TestIncrementalWatermarkMarkColumnTypeChange(t *testing.T) {
 	if !scannedForMark(t, dir) {
 		t.Errorf("after the mark was dropped the run must read max() from the table")
 	}
-	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP_S|2024-01-04 10:05:00|4"})
+	equal(t, watermarkRows(t, dir), []string{"fct|loaded_at|TIMESTAMP_S|2024-01-04 10:05:00"})
 	equal(t, rows(t, dir, "select id from main.fct order by id"), []string{"1", "2", "3", "4"})
 }
 
@@ -188,9 +189,9 @@ func TestIncrementalWatermarksOfParallelModels(t *testing.T) {
 	mustKiln(t, dir, 0, "run", "--threads", "4")
 	appendCSV(t, dir, "3,c,2024-01-03 10:00:00,2024-01-03 10:05:00")
 	mustKiln(t, dir, 0, "run", "--threads", "4")
-	equal(t, rows(t, dir, "select relation_name, mark_value, row_count from main.kiln_watermarks order by 1"), []string{
-		"fct|2024-01-03 10:05:00|3", "fct_1|2024-01-03 10:05:00|3", "fct_2|2024-01-03 10:05:00|3",
-		"fct_3|2024-01-03 10:05:00|3", "fct_4|2024-01-03 10:05:00|3",
+	equal(t, rows(t, dir, "select relation_name, mark_value from main.kiln_watermarks order by 1"), []string{
+		"fct|2024-01-03 10:05:00", "fct_1|2024-01-03 10:05:00", "fct_2|2024-01-03 10:05:00",
+		"fct_3|2024-01-03 10:05:00", "fct_4|2024-01-03 10:05:00",
 	})
 }
 
@@ -203,8 +204,8 @@ func TestIncrementalWatermarkSnowflake(t *testing.T) {
 	tg.exec(t, "create schema if not exists "+raw, fmt.Sprintf(create, raw), "insert into "+raw+".events values "+strings.Join(firstEvents, ", "))
 	dir := sfProject(t, tg, incrementalTableProject(tg.raw))
 	sfKiln(t, tg, dir, 0, "run")
-	wm := "select mark_value, row_count from " + tg.rel("kiln_watermarks") + " where relation_name = 'fct'"
-	equal(t, tg.rows(t, wm), []string{"2024-01-02 10:05:00|2"})
+	wm := "select mark_value from " + tg.rel("kiln_watermarks") + " where relation_name = 'fct'"
+	equal(t, tg.rows(t, wm), []string{"2024-01-02 10:05:00"})
 	tg.exec(t, "insert into "+raw+".events values "+strings.Join(lateEvents, ", "))
 	sfKiln(t, tg, dir, 0, "run")
 	executed, _ := os.ReadFile(filepath.Join(dir, "target/run/shop/models/fct.sql"))
@@ -212,7 +213,7 @@ func TestIncrementalWatermarkSnowflake(t *testing.T) {
 	if !strings.Contains(string(executed), "from "+tg.rel("kiln_watermarks")+" as w") || strings.Contains(string(executed), scan) {
 		t.Errorf("the second run should read the watermark, not max():\n%s", executed)
 	}
-	equal(t, tg.rows(t, wm), []string{"2024-01-03 12:00:00|3"})
+	equal(t, tg.rows(t, wm), []string{"2024-01-03 12:00:00"})
 	q := "select id, val from " + tg.rel("fct") + " order by id"
 	all := tg.rows(t, q)
 	equal(t, all, []string{"1|a3", "2|b", "3|c"})
@@ -259,4 +260,29 @@ func TestIncrementalHooksRunOnce(t *testing.T) {
 	equal(t, rows(t, dir, "select count(*) from main.hook_log"), []string{"2"})
 	mustKiln(t, dir, 0, "run", "--full-refresh")
 	equal(t, rows(t, dir, "select count(*) from main.hook_log"), []string{"3"})
+}
+
+// A batch whose newest change is a delete leaves no row at its arrival
+// time, so the mark is the newest row the batch kept: the next run can
+// trust it and reads no max() from the table, and the delete taken again
+// changes nothing.
+func TestIncrementalWatermarkSkipsDeletedRows(t *testing.T) {
+	dir := project(t, fivetranProject("{{ config(materialized='incremental', unique_key='customer_id') }}\nselect * from {{ source('crm', 'customers') }}"))
+	mustKiln(t, dir, 0, "run")
+	writeCustomers(t, dir, `1,Ann,false,2024-01-01 10:00:00
+2,Bob,false,2024-01-01 10:00:00
+3,Cy,false,2024-01-01 10:00:00
+3,Cyrus,false,2024-01-02 09:00:00
+2,Bob,true,2024-01-02 10:00:00
+`)
+	mustKiln(t, dir, 0, "run")
+	wm := "select mark_value from main.kiln_watermarks where relation_name = 'dim_customer'"
+	equal(t, rows(t, dir, wm), []string{"2024-01-02 09:00:00"})
+	mustKiln(t, dir, 0, "run")
+	for _, s := range runStatements(t, dir, "dim_customer") {
+		if strings.Contains(s, "max(") && !strings.Contains(s, "from kiln_batch__dim_customer") {
+			t.Errorf("the run computed a maximum outside the batch:\n%s", s)
+		}
+	}
+	equal(t, rows(t, dir, "select customer_id, name from main.dim_customer order by 1"), []string{"1|Ann", "3|Cyrus"})
 }

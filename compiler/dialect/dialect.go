@@ -123,6 +123,10 @@ type Dialect interface {
 	// ReadWatermark, DeleteWatermark and WriteWatermark read, delete and
 	// write the row of w.Target in it.
 	ReadWatermark(w Watermark) string
+	// CheckWatermark is a query returning one boolean: whether w.Target
+	// holds a row whose mark column is at or above value (nil: any row),
+	// that is, whether a stored mark of value still describes it.
+	CheckWatermark(w Watermark, value *string) string
 	DeleteWatermark(w Watermark) string
 	WriteWatermark(w Watermark) string
 
