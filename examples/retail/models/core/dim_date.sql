@@ -1,15 +1,12 @@
 -- One row per day covering all sales and inventory events, with the
 -- trading calendar (seeds/holidays.csv).
 with bounds as (
-    select min(d) as first_day, max(d) as last_day
+    -- one scan of each source
+    select min(first_day) as first_day, max(last_day) as last_day
     from (
-        select min(sale_date) as d from {{ ref('stg_pos_transactions') }}
+        select min(sale_date) as first_day, max(sale_date) as last_day from {{ ref('stg_pos_transactions') }}
         union all
-        select max(sale_date) from {{ ref('stg_pos_transactions') }}
-        union all
-        select min(event_date) from {{ ref('stg_inventory_events') }}
-        union all
-        select max(event_date) from {{ ref('stg_inventory_events') }}
+        select min(event_date), max(event_date) from {{ ref('stg_inventory_events') }}
     ) as d
 ),
 days as (

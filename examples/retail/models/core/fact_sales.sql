@@ -1,14 +1,16 @@
 {{ config(materialized='incremental', unique_key=['sale_id','line_number'], event_time='sold_at', lookback='3 days', arrival_time='_loaded_at', on_schema_change='append_new_columns') }}
 
 -- One row per sale line, the latest version of each (corrections win).
--- Kiln adds the incremental predicates: every line that arrived after the
--- last build, whatever its sold_at, and merges it on the line key.
+-- The model reads every version; Kiln reduces each (sale_id, line_number)
+-- to its latest _loaded_at (arrival_time), in the full build over the whole
+-- history and in a batch over the lines that arrived since the last build,
+-- whatever their sold_at. No window in stg_pos_transactions, so a batch's
+-- filter on _loaded_at reaches the Parquet scan.
 -- Store and product attributes come from staging, so the fact does not
 -- wait for the dimensions' tests.
 with lines as (
     select *
     from {{ ref('stg_pos_transactions') }}
-    where version_rank = 1
 )
 select
     l.sale_id,

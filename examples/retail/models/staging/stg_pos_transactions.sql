@@ -1,5 +1,7 @@
--- Every version of every POS sale line, typed. Corrections keep their own
--- row here (version_rank = 1 is the latest); fact_sales keeps the latest.
+-- Every version of every POS sale line, typed. A correction is a later
+-- version of the same (sale_id, line_number). No window here: fact_sales
+-- keeps the latest version through Kiln's key reduction (arrival_time), so a
+-- build's filter on _loaded_at reaches the Parquet scan.
 select
     sale_id,
     cast(line_number as integer)                          as line_number,
@@ -15,9 +17,5 @@ select
     case when quantity < 0 then 'return' else 'sale' end  as transaction_type,
     cast(sold_at as timestamp)                            as sold_at,
     cast(sold_at as date)                                 as sale_date,
-    cast(_loaded_at as timestamp)                         as _loaded_at,
-    row_number() over (
-        partition by sale_id, line_number
-        order by _loaded_at desc
-    )                                                     as version_rank
+    cast(_loaded_at as timestamp)                         as _loaded_at
 from {{ source('raw_pos', 'transactions') }}
