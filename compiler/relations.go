@@ -7,7 +7,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/dialect"
 )
 
-// checkRelations reports two nodes that would build the same relation (one
+// checkRelations reports two enabled nodes that would build the same relation (one
 // would overwrite the other, in an order that depends on the DAG) and a
 // node named like the table Kiln keeps its watermarks in. Names compare
 // without case: both warehouses resolve unquoted identifiers that way.
@@ -15,8 +15,8 @@ func (c *compilation) checkRelations() {
 	owner := make(map[string]*Node, len(c.models))
 	for _, r := range c.models {
 		n := r.node
-		if n.Relation == nil {
-			continue // ephemeral
+		if n.Relation == nil || !enabled(n) {
+			continue // ephemeral, or never built
 		}
 		key := strings.ToLower(c.dialect.Render(*n.Relation))
 		pos := n.Pos

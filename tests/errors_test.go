@@ -74,3 +74,14 @@ func TestEnvVarInProjectFile(t *testing.T) {
 	files["dbt_project.yml"] = "name: shop\nvars:\n  region: \"{{ env_var('KILN_TEST_REGION') }}\"\n"
 	expectInvalid(t, files, []string{"parse"}, nil, "dbt_project.yml:3:", "KILN_TEST_REGION")
 }
+
+// Two variants of a model under one alias, one of them disabled, are not
+// two nodes building one relation: only the enabled one is built.
+func TestDisabledModelMayShareARelation(t *testing.T) {
+	dir := project(t, map[string]string{
+		"models/a_old.sql": "{{ config(alias='a', enabled=false) }}\nselect 1 as id",
+		"models/a_new.sql": "{{ config(alias='a') }}\nselect 2 as id",
+	})
+	mustKiln(t, dir, 0, "build")
+	equal(t, rows(t, dir, "select id from main.a"), []string{"2"})
+}
