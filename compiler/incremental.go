@@ -298,16 +298,17 @@ func (inc *Incremental) BatchSQL(d dialect.Dialect, mark *Mark) string {
 // Batch is how a run creates a batch's temporary table: BatchSQL
 // materialized, in the statements the dialect stages it with.
 type Batch struct {
-	// Stage, in order, then Create (or NoDuplicates: see Check), then
-	// Drop.
-	Stage []string
+	// Stage, when set, materializes the batch's rows; then Create (or
+	// NoDuplicates: see Check) creates the table; then Drop drops the
+	// staged rows.
+	Stage string
 	// Check, when set, is a query returning whether the staged rows hold
 	// a key twice: when they do not, NoDuplicates creates the table
 	// without the reduction, which then changes nothing.
 	Check        string
 	Create       string
 	NoDuplicates string
-	Drop         []string
+	Drop         string
 }
 
 // Batch plans the creation of the batch's temporary table tmp.
@@ -319,12 +320,19 @@ func (inc *Incremental) Batch(d dialect.Dialect, mark *Mark, tmp string) Batch {
 	staged := tmp + "__rows"
 	from := "temp." + d.Quote(staged)
 	return Batch{
-		Stage:        []string{d.CreateTemp(staged, rows)},
+		Stage:        d.CreateTemp(staged, rows),
 		Check:        d.HasDuplicateKeys(from, inc.UniqueKey),
 		Create:       d.CreateTemp(tmp, inc.reduce(d, "select * from "+from)),
 		NoDuplicates: d.CreateTemp(tmp, inc.withDeletes(d, "select * from "+from, true)),
-		Drop:         []string{d.DropTemp(staged)},
+		Drop:         d.DropTemp(staged),
 	}
+}
+
+// HardDeletes reports whether the batch's rows meeting delete_condition
+// are deleted from the target (and carry DeletedFlag in the batch), rather
+// than kept with soft_delete_column set.
+func (inc *Incremental) HardDeletes() bool {
+	return inc.DeleteCondition != "" && inc.SoftDeleteColumn == ""
 }
 
 // dedups reports whether a batch is reduced to one row per key.
@@ -372,7 +380,7 @@ func (inc *Incremental) MarkColumn() string {
 // batch's earliest event time, prunes the target side of the merge so its
 // cost follows the batch, not the history.
 func (inc *Incremental) ApplySQL(d dialect.Dialect, rel dialect.Relation, tmp string, cols []string, batchMin *Mark) []string {
-	hardDeletes := inc.DeleteCondition != "" && inc.SoftDeleteColumn == ""
+	hardDeletes := inc.HardDeletes()
 	var written []string
 	for _, c := range cols {
 		if !(hardDeletes && c == DeletedFlag) {

@@ -81,7 +81,7 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 				return fmt.Errorf("column %s of the incremental model is not in the existing table %s (run with --full-refresh after changing it)", col, target)
 			}
 			w = dialect.Watermark{Target: rel, Column: col, Type: typ, Source: d.Quote(tmp)}
-			if inc.DeleteCondition != "" && inc.SoftDeleteColumn == "" {
+			if inc.HardDeletes() {
 				// The batch's deleted rows do not stay in the target, so
 				// they do not move the mark: a mark no row holds would
 				// fail the next run's check. Taking them again is harmless
@@ -162,8 +162,8 @@ func buildIncremental(ctx context.Context, wh Warehouse, n *compiler.Node, r *Re
 // createBatch executes a batch plan: the staging statements, the key
 // reduction unless the staged rows have no repeated key, the clean-up.
 func createBatch(ctx context.Context, ex Execer, b compiler.Batch) error {
-	for _, s := range b.Stage {
-		if _, err := ex.Exec(ctx, s); err != nil {
+	if b.Stage != "" {
+		if _, err := ex.Exec(ctx, b.Stage); err != nil {
 			return err
 		}
 	}
@@ -180,10 +180,9 @@ func createBatch(ctx context.Context, ex Execer, b compiler.Batch) error {
 	if _, err := ex.Exec(ctx, create); err != nil {
 		return err
 	}
-	for _, s := range b.Drop {
-		if _, err := ex.Exec(ctx, s); err != nil {
-			return err
-		}
+	if b.Drop != "" {
+		_, err := ex.Exec(ctx, b.Drop)
+		return err
 	}
 	return nil
 }

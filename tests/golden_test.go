@@ -88,8 +88,8 @@ func goldenFiles(m *compiler.Manifest) map[string]string {
 			var b strings.Builder
 			b.WriteString("-- the batch, with the target's high-water mark at 2024-01-02 12:05:00\n")
 			batch := inc.Batch(d, mark, "kiln_batch__"+n.Relation.Identifier)
-			for _, s := range batch.Stage {
-				b.WriteString(s + ";\n")
+			if batch.Stage != "" {
+				b.WriteString(batch.Stage + ";\n")
 			}
 			if batch.Check != "" {
 				b.WriteString("-- reduced to one row per key when this is true:\n" + batch.Check + ";\n")
@@ -98,8 +98,8 @@ func goldenFiles(m *compiler.Manifest) map[string]string {
 			if batch.Check != "" {
 				b.WriteString("-- else, as no key repeats:\n" + batch.NoDuplicates + ";\n")
 			}
-			for _, s := range batch.Drop {
-				b.WriteString(s + ";\n")
+			if batch.Drop != "" {
+				b.WriteString(batch.Drop + ";\n")
 			}
 			if inc.PruneTarget && inc.EventTime != "" {
 				b.WriteString("\n-- applied to the target, pruned to the batch's earliest event\n")
