@@ -48,7 +48,7 @@ func (c *compilation) relationByMacros(n *Node) dialect.Relation {
 			if !c.env.HasMacro(m) {
 				continue
 			}
-			t, ds := c.env.Compile("<"+m+">", []byte("{{ "+m+"(kiln_custom_name, kiln_node) }}"))
+			t, ds := c.env.CompileString("<"+m+">", "{{ "+m+"(kiln_custom_name, kiln_node) }}")
 			c.addDiags(ds)
 			c.compat.nameTmpl[m] = t
 		}
@@ -282,7 +282,7 @@ func (c *compilation) renderDescriptions() {
 		if !strings.Contains(s, "{{") && !strings.Contains(s, "{%") {
 			return s
 		}
-		t, ds := c.env.Compile(n.Path, []byte(s))
+		t, ds := c.env.CompileString(n.Path, s)
 		if ds.HasErrors() {
 			c.addDiags(ds)
 			return s
@@ -366,7 +366,7 @@ func (c *compilation) customGenericTest(s *yamlspec.TestSpec, t testTarget, colu
 	b.WriteString(") }}")
 	g["kiln_model"] = relationRefOf(t.node)
 	g["kiln_column"] = column
-	tmpl, ds := c.env.Compile(t.file, []byte(b.String()))
+	tmpl, ds := c.env.CompileString(t.file, b.String())
 	if ds.HasErrors() {
 		c.errorf(s.Pos, "", "test '%s': %s", s.Name, ds[0].Summary)
 		return "", nil, nil, false

@@ -85,7 +85,7 @@ func (c *compilation) renderSnippet(file, src string, self int, extra map[string
 	if !strings.Contains(src, "{{") && !strings.Contains(src, "{%") {
 		return src, nil
 	}
-	tmpl, ds := c.env.Compile(file, []byte(src))
+	tmpl, ds := c.env.CompileString(file, src)
 	if ds.HasErrors() {
 		return "", ds[0]
 	}

@@ -255,7 +255,7 @@ func (c *compilation) renderSnapshots(decls []*snapshotDecl) {
 			rel = "{{ " + rel + " }}"
 		}
 		hint := "write relation: ref('orders') or relation: source('raw', 'orders')"
-		tmpl, ds := c.env.Compile(d.file, []byte("select * from "+rel))
+		tmpl, ds := c.env.CompileString(d.file, "select * from "+rel)
 		if ds.HasErrors() {
 			c.errorf(d.tagPos, hint, "snapshot '%s': cannot read relation %q", r.node.Name, d.relation)
 			return

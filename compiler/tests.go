@@ -322,7 +322,7 @@ func (c *compilation) resolveRelationArg(expr string, pos diag.Pos, file string)
 	if !strings.HasPrefix(text, "{{") {
 		text = "{{ " + text + " }}"
 	}
-	tmpl, ds := c.env.Compile(file, []byte(text))
+	tmpl, ds := c.env.CompileString(file, text)
 	if ds.HasErrors() {
 		c.errorf(pos, "write to: ref('model_name') or to: source('source', 'table')", "cannot read test argument %q", expr)
 		return nil, false

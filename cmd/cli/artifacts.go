@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,22 +20,19 @@ type masker []string
 
 func (m masker) mask(s string) string {
 	for _, sec := range m {
-		if len(sec) >= 4 {
+		if maskable(sec) {
 			s = strings.ReplaceAll(s, sec, "****")
 		}
 	}
 	return s
 }
 
+// maskable reports whether a secret is long enough to mask: a shorter one
+// would star out ordinary text.
+func maskable(sec string) bool { return len(sec) >= 4 }
+
 // masks reports whether mask can change anything.
-func (m masker) masks() bool {
-	for _, sec := range m {
-		if len(sec) >= 4 {
-			return true
-		}
-	}
-	return false
-}
+func (m masker) masks() bool { return slices.ContainsFunc(m, maskable) }
 
 func writeFile(path string, data []byte, secrets []string) error {
 	if masked := masker(secrets).mask(string(data)); masked != string(data) {
