@@ -6,6 +6,8 @@
 package dag
 
 import (
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -24,11 +26,16 @@ type Graph struct {
 	// Index structures, rebuilt by Freeze. Node indexes follow id order, so
 	// sorting by index is sorting by id.
 	ids      []string
-	index    map[string]int32
 	children [][]int32 // sorted
 	parents  [][]int32 // sorted
 	order    []int32   // topological order, ties broken by id
 	cycle    *Cycle
+
+	// index maps ids to indexes. It is built on the first lookup by id:
+	// hashing every id of a 400,000-node project is a real share of
+	// building its graph, and writing a manifest never looks one up.
+	index     map[string]int32
+	indexOnce sync.Once
 }
 
 // New returns an empty graph.
@@ -86,14 +93,11 @@ func (g *Graph) Freeze() error {
 	slices.SortFunc(live, func(a, b int32) int { return strings.Compare(st.ids[a], st.ids[b]) })
 	perm := make([]int32, len(st.ids)) // store index -> sorted index
 	ids := make([]string, len(live))
-	index := make(map[string]int32, len(live))
 	for k, i := range live {
 		perm[i] = int32(k)
 		ids[k] = st.ids[i]
-		index[ids[k]] = int32(k)
 	}
 	children := make([][]int32, len(ids))
-	nparents := make([]int32, len(ids))
 	for k, i := range live {
 		cs := st.children[i]
 		if len(cs) == 0 {
@@ -102,13 +106,116 @@ func (g *Graph) Freeze() error {
 		out := make([]int32, len(cs))
 		for j, c := range cs {
 			out[j] = perm[c]
-			nparents[out[j]]++
 		}
 		slices.Sort(out)
 		children[k] = out
 	}
+	g.set(ids, children, parentsOf(children))
+	g.dirty = false
+	return nil
+}
+
+// Build returns the frozen graph of the nodes ids, which must be distinct,
+// with an edge from each node in parents[i] (positions in ids) to ids[i].
+// It is AddNode and AddEdge for a whole graph at once, for callers that
+// know where each node's parents are: no id is hashed, and the library's
+// store behind Underlying is filled in only if it is used.
+func Build(ids []string, parents [][]int32) (*Graph, error) {
+	sorted := sortIDs(ids)
+	perm := make([]int32, len(ids)) // position -> sorted index
+	byID := make([]string, len(ids))
+	for k, e := range sorted {
+		if k > 0 && e.id == byID[k-1] {
+			return nil, fmt.Errorf("dag: node %q given twice", e.id)
+		}
+		perm[e.pos] = int32(k)
+		byID[k] = e.id
+	}
+	// Children come out sorted because parents are visited in index order.
+	nchildren := make([]int32, len(ids))
+	for _, ps := range parents {
+		for _, p := range ps {
+			if p < 0 || int(p) >= len(ids) {
+				return nil, fmt.Errorf("dag: parent position %d out of range", p)
+			}
+			nchildren[perm[p]]++
+		}
+	}
+	children := make([][]int32, len(ids))
+	for i, n := range nchildren {
+		if n > 0 {
+			children[i] = make([]int32, 0, n)
+		}
+	}
+	up := make([][]int32, len(ids)) // parents by sorted index
+	for i, ps := range parents {
+		up[perm[i]] = ps
+	}
+	for k, ps := range up {
+		for _, p := range ps {
+			children[perm[p]] = append(children[perm[p]], int32(k))
+		}
+	}
+	for k, cs := range children {
+		children[k] = slices.Compact(cs) // a parent listed twice is one edge
+	}
+	g := &Graph{dirty: false}
+	g.set(byID, children, parentsOf(children))
+	g.st = lazyStore(g)
+	g.lib = graph.NewWithStore[string, string](graph.StringHash, g.st, graph.Directed())
+	return g, nil
+}
+
+// keyedID is an id and its position in the caller's list. Sorting these,
+// rather than positions that point at the ids, reads each compared id's
+// header from the slice being sorted: one cache miss per compare, not two.
+type keyedID struct {
+	id  string
+	pos int32
+}
+
+// sortIDs sorts ids with their positions. Large lists sort in two halves
+// at once and are merged: sorting is most of building a large graph.
+func sortIDs(ids []string) []keyedID {
+	keyed := make([]keyedID, len(ids))
+	for i, id := range ids {
+		keyed[i] = keyedID{id, int32(i)}
+	}
+	cmp := func(a, b keyedID) int { return strings.Compare(a.id, b.id) }
+	if len(ids) < 1<<14 || runtime.GOMAXPROCS(0) < 2 {
+		slices.SortFunc(keyed, cmp)
+		return keyed
+	}
+	lo, hi := keyed[:len(keyed)/2], keyed[len(keyed)/2:]
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		slices.SortFunc(lo, cmp)
+	}()
+	slices.SortFunc(hi, cmp)
+	wg.Wait()
+	out := make([]keyedID, 0, len(keyed))
+	for len(lo) > 0 && len(hi) > 0 {
+		if hi[0].id < lo[0].id {
+			out, hi = append(out, hi[0]), hi[1:]
+		} else {
+			out, lo = append(out, lo[0]), lo[1:]
+		}
+	}
+	return append(append(out, lo...), hi...)
+}
+
+// parentsOf inverts sorted child lists into sorted parent lists.
+func parentsOf(children [][]int32) [][]int32 {
+	nparents := make([]int32, len(children))
+	for _, cs := range children {
+		for _, c := range cs {
+			nparents[c]++
+		}
+	}
 	// Parents come out sorted because sources are visited in index order.
-	parents := make([][]int32, len(ids))
+	parents := make([][]int32, len(children))
 	for i, n := range nparents {
 		if n > 0 {
 			parents[i] = make([]int32, 0, n)
@@ -119,10 +226,27 @@ func (g *Graph) Freeze() error {
 			parents[c] = append(parents[c], int32(i))
 		}
 	}
-	g.ids, g.index, g.children, g.parents = ids, index, children, parents
+	return parents
+}
+
+// set installs the index structures and orders the graph.
+func (g *Graph) set(ids []string, children, parents [][]int32) {
+	g.ids, g.children, g.parents = ids, children, parents
+	g.index, g.indexOnce = nil, sync.Once{}
 	g.order, g.cycle = g.topoSort()
-	g.dirty = false
-	return nil
+}
+
+// lookup returns id's index in the frozen graph.
+func (g *Graph) lookup(id string) (int32, bool) {
+	g.frozen()
+	g.indexOnce.Do(func() {
+		g.index = make(map[string]int32, len(g.ids))
+		for i, id := range g.ids {
+			g.index[id] = int32(i)
+		}
+	})
+	i, ok := g.index[id]
+	return i, ok
 }
 
 func (g *Graph) frozen() *Graph {
@@ -142,14 +266,14 @@ func (g *Graph) IDs() []string { return slices.Clone(g.frozen().ids) }
 
 // Has reports whether id is a node.
 func (g *Graph) Has(id string) bool {
-	_, ok := g.frozen().index[id]
+	_, ok := g.lookup(id)
 	return ok
 }
 
 // Index returns the dense index of id (0..Len-1, in id order), for callers
 // that keep per-node data in slices or bit sets.
 func (g *Graph) Index(id string) (int, bool) {
-	i, ok := g.frozen().index[id]
+	i, ok := g.lookup(id)
 	return int(i), ok
 }
 
@@ -158,8 +282,7 @@ func (g *Graph) ID(i int) string { return g.frozen().ids[i] }
 
 // Parents returns the direct parents of id, sorted.
 func (g *Graph) Parents(id string) []string {
-	g.frozen()
-	i, ok := g.index[id]
+	i, ok := g.lookup(id)
 	if !ok {
 		return nil
 	}
@@ -168,8 +291,7 @@ func (g *Graph) Parents(id string) []string {
 
 // Children returns the direct children of id, sorted.
 func (g *Graph) Children(id string) []string {
-	g.frozen()
-	i, ok := g.index[id]
+	i, ok := g.lookup(id)
 	if !ok {
 		return nil
 	}

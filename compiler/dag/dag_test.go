@@ -297,3 +297,93 @@ func TestFamilies(t *testing.T) {
 		t.Fatalf("append to children[a] changed children[b] to %v", children["b"])
 	}
 }
+
+// Build must make the graph AddNode and AddEdge make from the same nodes
+// and edges, cycles, self-loops and repeated parents included, and its
+// library store must hold them too.
+func TestBuildMatchesIncremental(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for round := range 200 {
+		n := 1 + rng.IntN(40)
+		if round == 0 {
+			n = 1<<14 + 3 // large enough for sortIDs to sort in halves
+		}
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("n%08d", rng.IntN(1000)*100000+i) // distinct, shuffled order
+		}
+		parents := make([][]int32, n)
+		inc := New()
+		for i, id := range ids {
+			inc.AddNode(id)
+			for range rng.IntN(4) {
+				p := int32(rng.IntN(n))
+				if round%3 != 0 && p >= int32(i) && i > 0 { // mostly acyclic
+					p = int32(rng.IntN(i))
+				}
+				parents[i] = append(parents[i], p)
+			}
+		}
+		for i, ps := range parents {
+			for _, p := range ps {
+				inc.AddEdge(ids[p], ids[i])
+			}
+		}
+		g, err := Build(ids, parents)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantOrder, wantCycle := inc.Order()
+		gotOrder, gotCycle := g.Order()
+		if !slices.Equal(gotOrder, wantOrder) || !reflect.DeepEqual(gotCycle, wantCycle) {
+			t.Fatalf("round %d: order %v %v, want %v %v", round, gotOrder, gotCycle, wantOrder, wantCycle)
+		}
+		gp, gc := g.Families()
+		wp, wc := inc.Families()
+		if !reflect.DeepEqual(gp, wp) || !reflect.DeepEqual(gc, wc) {
+			t.Fatalf("round %d: families differ", round)
+		}
+		for _, id := range ids {
+			if i, ok := g.Index(id); !ok || g.ID(i) != id {
+				t.Fatalf("round %d: Index(%s) = %d, %v", round, id, i, ok)
+			}
+		}
+		wantAdj, _ := inc.Underlying().AdjacencyMap()
+		gotAdj, err := g.Underlying().AdjacencyMap()
+		if err != nil || !reflect.DeepEqual(keysOfAdj(gotAdj), keysOfAdj(wantAdj)) {
+			t.Fatalf("round %d: library adjacency %v, want %v (%v)", round, keysOfAdj(gotAdj), keysOfAdj(wantAdj), err)
+		}
+	}
+}
+
+func keysOfAdj[E any](adj map[string]map[string]E) map[string][]string {
+	out := map[string][]string{}
+	for from, tos := range adj {
+		out[from] = []string{}
+		for to := range tos {
+			out[from] = append(out[from], to)
+		}
+		slices.Sort(out[from])
+	}
+	return out
+}
+
+func TestBuildThenChange(t *testing.T) {
+	g, err := Build([]string{"b", "a"}, [][]int32{{1}, nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.AddEdge("b", "c")
+	if got, _ := g.Order(); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Fatalf("order after AddEdge = %v", got)
+	}
+	if !g.Has("c") || !slices.Equal(g.Parents("c"), []string{"b"}) {
+		t.Fatalf("c: has %v, parents %v", g.Has("c"), g.Parents("c"))
+	}
+	if _, err := Build([]string{"a", "b", "a"}, make([][]int32, 3)); err == nil {
+		t.Fatal("Build accepted a node given twice")
+	}
+	if _, err := Build([]string{"a"}, [][]int32{{3}}); err == nil {
+		t.Fatal("Build accepted a parent out of range")
+	}
+}

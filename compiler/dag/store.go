@@ -2,6 +2,7 @@ package dag
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/dominikbraun/graph"
 )
@@ -26,6 +27,10 @@ type store struct {
 	nparents []int32
 	edges    map[uint64]struct{}
 	eprops   map[uint64]graph.EdgeProperties // only non-empty properties
+
+	// fill, when set, fills the store on first use (lazyStore).
+	fill func()
+	once sync.Once
 }
 
 var _ graph.Store[string, string] = (*store)(nil)
@@ -40,9 +45,42 @@ func newStore(vertices, edges int) *store {
 	}
 }
 
+// lazyStore returns a store that holds g's nodes and edges, copied from g
+// the first time the store is used: a graph made by Build is queried
+// through its own index structures, and most are never changed or handed
+// to the library's algorithms.
+func lazyStore(g *Graph) *store {
+	s := &store{}
+	s.fill = func() {
+		n := len(g.ids)
+		s.ids = slices.Clone(g.ids)
+		s.index = make(map[string]int32, n)
+		s.children = make([][]int32, n)
+		s.nparents = make([]int32, n)
+		s.edges = map[uint64]struct{}{}
+		for i, id := range g.ids {
+			s.index[id] = int32(i)
+			s.children[i] = slices.Clone(g.children[i])
+			s.nparents[i] = int32(len(g.parents[i]))
+			for _, c := range g.children[i] {
+				s.edges[edgeKey(int32(i), c)] = struct{}{}
+			}
+		}
+	}
+	return s
+}
+
+// load fills a lazy store once.
+func (s *store) load() {
+	if s.fill != nil {
+		s.once.Do(s.fill)
+	}
+}
+
 func edgeKey(from, to int32) uint64 { return uint64(uint32(from))<<32 | uint64(uint32(to)) }
 
 func (s *store) lookup(hash string) (int32, bool) {
+	s.load()
 	i, ok := s.index[hash]
 	if !ok || s.removed != nil && s.removed[i] {
 		return 0, false
@@ -66,6 +104,7 @@ func (s *store) AddVertex(hash string, _ string, p graph.VertexProperties) error
 
 // addVertex adds a vertex without properties that is not in the store.
 func (s *store) addVertex(hash string) int32 {
+	s.load()
 	i := int32(len(s.ids))
 	s.ids = append(s.ids, hash)
 	s.index[hash] = i
@@ -107,6 +146,7 @@ func (s *store) RemoveVertex(hash string) error {
 }
 
 func (s *store) ListVertices() ([]string, error) {
+	s.load()
 	out := make([]string, 0, len(s.ids)-s.nremoved)
 	for i, id := range s.ids {
 		if s.removed == nil || !s.removed[i] {
@@ -116,7 +156,10 @@ func (s *store) ListVertices() ([]string, error) {
 	return out, nil
 }
 
-func (s *store) VertexCount() (int, error) { return len(s.ids) - s.nremoved, nil }
+func (s *store) VertexCount() (int, error) {
+	s.load()
+	return len(s.ids) - s.nremoved, nil
+}
 
 func (s *store) pair(from, to string) (int32, int32, error) {
 	f, ok := s.lookup(from)
@@ -144,6 +187,7 @@ func (s *store) AddEdge(from, to string, e graph.Edge[string]) error {
 
 // addEdge adds the edge f -> t without properties, unless it exists.
 func (s *store) addEdge(f, t int32) bool {
+	s.load()
 	k := edgeKey(f, t)
 	if _, dup := s.edges[k]; dup {
 		return false
@@ -213,6 +257,7 @@ func (s *store) edge(f, t int32, k uint64) graph.Edge[string] {
 
 // ListEdges lists edges grouped by source, in vertex insertion order.
 func (s *store) ListEdges() ([]graph.Edge[string], error) {
+	s.load()
 	out := make([]graph.Edge[string], 0, len(s.edges))
 	for f, cs := range s.children {
 		for _, t := range cs {

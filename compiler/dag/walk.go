@@ -58,7 +58,7 @@ func (g *Graph) reach(ids []string, dir Direction, depth int) map[string]bool {
 	g.frozen()
 	starts := make([]int, 0, len(ids))
 	for _, id := range ids {
-		if i, ok := g.index[id]; ok {
+		if i, ok := g.lookup(id); ok {
 			starts = append(starts, int(i))
 		}
 	}
