@@ -130,6 +130,12 @@ func (p *Project) ConfigFor(resourceType string, fqn []string) map[string]any {
 	return p.tree(resourceType).Resolve(fqn)
 }
 
+// ConfigValue is ConfigFor(resourceType, fqn)[key] for a key whose value
+// replaces the outer one (such as materialized), without building the map.
+func (p *Project) ConfigValue(resourceType string, fqn []string, key string) (any, bool) {
+	return p.tree(resourceType).Value(fqn, key)
+}
+
 // ConfigPos tells where in the project file a config of the node was set.
 func (p *Project) ConfigPos(resourceType string, fqn []string, key string) (diag.Pos, bool) {
 	_, pos := p.tree(resourceType).ResolvePos(fqn)

@@ -402,8 +402,37 @@ func (t *ConfigTree) DecodeNode(d *Decoder, n *yaml.Node) {
 // ([project, folder..., file stem]); deeper levels override, except tags
 // and hooks, which accumulate, and meta, which is merged key by key.
 func (t *ConfigTree) Resolve(path []string) map[string]any {
-	out, _ := t.ResolvePos(path)
+	out := map[string]any{}
+	t.along(path, func(n *ConfigTree) { MergeConfigs(out, n.Configs) })
 	return out
+}
+
+// Value is Resolve(path)[key] for a key that is replaced, not merged
+// (not tags, hooks or meta), without building the whole map.
+func (t *ConfigTree) Value(path []string, key string) (v any, ok bool) {
+	t.along(path, func(n *ConfigTree) {
+		if x, has := n.Configs[key]; has {
+			v, ok = x, true
+		}
+	})
+	return v, ok
+}
+
+// along calls fn on t and on each subtree path leads to, outermost first.
+func (t *ConfigTree) along(path []string, fn func(*ConfigTree)) {
+	if t == nil {
+		return
+	}
+	fn(t)
+	node := t
+	for _, seg := range path {
+		child, ok := node.Children[seg]
+		if !ok {
+			return
+		}
+		fn(child)
+		node = child
+	}
 }
 
 // ResolvePos is Resolve that also returns where each resolved value was set.

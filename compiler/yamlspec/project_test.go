@@ -100,6 +100,19 @@ func TestLoadProject(t *testing.T) {
 	if got := nilTree.Resolve([]string{"a"}); len(got) != 0 {
 		t.Errorf("nil tree: %v", got)
 	}
+	if v, ok := nilTree.Value([]string{"a"}, "materialized"); ok {
+		t.Errorf("nil tree: value %v", v)
+	}
+	// Value is Resolve's entry for replaced keys, without the map.
+	for _, path := range [][]string{{"retail", "marts", "fct_sales"}, {"retail", "staging", "pos", "x"}, {"dbt_utils", "x"}, nil} {
+		all := p.Models.Resolve(path)
+		for _, key := range []string{"materialized", "schema", "unique_key", "missing"} {
+			v, ok := p.Models.Value(path, key)
+			if want, has := all[key]; ok != has || !reflect.DeepEqual(v, want) {
+				t.Errorf("Value(%v, %s) = %v, %v; Resolve has %v, %v", path, key, v, ok, want, has)
+			}
+		}
+	}
 }
 
 func TestLoadProjectErrors(t *testing.T) {
