@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -92,6 +93,10 @@ type compilation struct {
 	baseGlobals  map[string]any
 
 	manifest *Manifest
+
+	// Shared read-only kwargs of argument-less generic tests, by column
+	// (tests.go).
+	testKwargsByColumn sync.Map
 
 	compat compatState // dbt compatibility: name macros, docs, versions (dbtcompat.go)
 }
@@ -234,8 +239,21 @@ func (c *compilation) run() {
 	if c.failed() {
 		return
 	}
+	for _, r := range c.models {
+		// Ephemeral models are inlined, but stay in the manifest and graph
+		// so lineage and selection see them.
+		c.manifest.Nodes[r.node.UniqueID] = r.node
+	}
+	// The graph is built on one core; the state checksums, which touch
+	// other fields of the nodes, are computed beside it.
+	var state sync.WaitGroup
+	state.Add(1)
+	go func() {
+		defer state.Done()
+		c.recordState(files.macros)
+	}()
 	c.link()
-	c.recordState(files.macros)
+	state.Wait()
 }
 
 // projectFiles is what discover found, by role, each sorted.
@@ -368,14 +386,20 @@ func (c *compilation) declareModels(models, seeds []string) {
 		c.models = append(c.models, &refable{node: n})
 		c.modelNames = append(c.modelNames, n.Name)
 	}
-	for _, f := range models {
+	// The nodes are made in parallel (a large project has a hundred
+	// thousand), then named in file order, so duplicates report stably.
+	nodes := make([]Node, len(models)) // one allocation for all
+	c.parallel(len(models), func(i int) {
+		f := models[i]
 		name := strings.TrimSuffix(path.Base(f), ".sql")
-		fqn := c.fqn(f, c.project.ModelPaths)
-		n := &Node{
+		nodes[i] = Node{
 			UniqueID: "model." + c.project.Name + "." + name, ResourceType: Model, Name: name,
-			PackageName: c.project.Name, Path: f, FQN: fqn, Pos: diag.Pos{File: f, Line: 1, Col: 1},
+			PackageName: c.project.Name, Path: f, FQN: c.fqn(f, c.project.ModelPaths), Pos: diag.Pos{File: f, Line: 1, Col: 1},
 		}
-		add(n)
+	})
+	c.models = slices.Grow(c.models, len(models)+len(seeds))
+	for i := range nodes {
+		add(&nodes[i])
 	}
 	for _, f := range seeds {
 		name := strings.TrimSuffix(path.Base(f), ".csv")
@@ -516,7 +540,8 @@ func (c *compilation) materializedOf(r *refable) string {
 	if m, ok := r.yamlCfg["materialized"].(string); ok {
 		return m
 	}
-	m, _ := c.project.ConfigFor(r.node.ResourceType, r.node.FQN)["materialized"].(string)
+	v, _ := c.project.ConfigValue(r.node.ResourceType, r.node.FQN, "materialized")
+	m, _ := v.(string)
 	return m
 }
 
@@ -543,7 +568,8 @@ func checksum(b []byte) string {
 // config() in the file), computes its relation, and substitutes relation
 // placeholders in its SQL.
 func (c *compilation) finishModels() {
-	for _, r := range c.models {
+	c.parallel(len(c.models), func(i int) {
+		r := c.models[i]
 		n := r.node
 		cfg := c.project.ConfigFor(n.ResourceType, n.FQN)
 		for k, v := range r.yamlCfg {
@@ -559,8 +585,9 @@ func (c *compilation) finishModels() {
 			n.Tags = []string{}
 		}
 		c.validateConfig(n)
-	}
-	// In parallel: relations may come from generate_*_name macros.
+	})
+	// Apart from the configs: relations may come from generate_*_name
+	// macros, which may read any node's config.
 	c.parallel(len(c.models), func(i int) {
 		n := c.models[i].node
 		if n.ResourceType == Model && n.Materialized() == "ephemeral" {
@@ -570,9 +597,7 @@ func (c *compilation) finishModels() {
 		n.Relation = &rel
 		n.RelationName = c.dialect.Render(rel)
 	})
-	for i := range c.models {
-		c.finishModelSQL(i)
-	}
+	c.parallel(len(c.models), c.finishModelSQL)
 }
 
 // finishModelSQL substitutes the relations into model i's SQL and records
@@ -679,36 +704,53 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// link puts every node into the manifest and the graph, orders it and
+// link puts every node of the manifest into the graph, orders it and
 // reports a cycle.
 func (c *compilation) link() {
 	m := c.manifest
-	for _, r := range c.models {
-		// Ephemeral models are inlined, but stay in the manifest and graph
-		// so lineage and selection see them.
-		m.Nodes[r.node.UniqueID] = r.node
-	}
-	// Unsorted: the graph orders its ids itself.
+	// Unsorted: the graph orders its ids itself. Each node's parents go to
+	// the graph as positions in this list, so no id is hashed twice.
 	all := make([]*Node, 0, len(m.Nodes)+len(m.Sources)+len(m.Exposures))
 	for _, set := range []map[string]*Node{m.Nodes, m.Sources, m.Exposures} {
 		for _, n := range set {
 			all = append(all, n)
 		}
 	}
+	ids := make([]string, len(all))
 	nedges := 0
-	for _, n := range all {
+	for i, n := range all {
+		n.linkPos = int32(i)
+		ids[i] = n.UniqueID
 		nedges += len(n.DependsOn)
 	}
-	g := dag.NewSized(len(all), nedges)
-	for _, n := range all {
-		g.AddNode(n.UniqueID)
-	}
-	for _, n := range all {
-		for _, p := range n.DependsOn {
-			g.AddEdge(p, n.UniqueID)
+	parents := make([][]int32, len(all))
+	flat := make([]int32, 0, nedges) // one array behind every parents list
+	var unknown map[string]int32     // ids depended on but not declared
+	for i, n := range all {
+		start := len(flat)
+		for _, id := range n.DependsOn {
+			if p, ok := m.Lookup(id); ok {
+				flat = append(flat, p.linkPos)
+				continue
+			}
+			// Unknown ids were reported where they were written; they stay
+			// in the graph as bare nodes, as AddEdge would keep them.
+			k, ok := unknown[id]
+			if !ok {
+				if unknown == nil {
+					unknown = map[string]int32{}
+				}
+				k = int32(len(ids))
+				unknown[id] = k
+				ids = append(ids, id)
+				parents = append(parents, nil)
+			}
+			flat = append(flat, k)
 		}
+		parents[i] = flat[start:len(flat):len(flat)]
 	}
-	if err := g.Freeze(); err != nil {
+	g, err := dag.Build(ids, parents)
+	if err != nil {
 		c.errorf(diag.Pos{}, "", "%v", err)
 		return
 	}

@@ -132,6 +132,9 @@ type Node struct {
 
 	// Pos is where the node is declared.
 	Pos diag.Pos `json:"-"`
+
+	// linkPos is the node's position in the list link hands the graph.
+	linkPos int32
 }
 
 // SeedData is a parsed CSV seed.
