@@ -168,7 +168,11 @@ func columns(cols []*yamlspec.Column) []Column {
 // files to the models and seeds they name, and parses seed files.
 func (c *compilation) applyProperties(props []propertyFile) {
 	described := map[string]diag.Pos{}
-	attach := func(kind, name string, pos diag.Pos, desc string, cols []*yamlspec.Column, cfg yamlspec.Config, meta map[string]any, tags []string) {
+	// Entries are matched in file order (so duplicates report stably) and
+	// most are applied to their nodes afterwards, in parallel: each
+	// touches only its own node.
+	var apply []func()
+	attach := func(kind, name string, pos diag.Pos, desc string, cols []*yamlspec.Column, cfg yamlspec.Config, meta map[string]any, tags []string) func() {
 		idx, ok := c.byName[name]
 		if !ok || c.models[idx].node.ResourceType != kind {
 			hint := diag.DidYouMean(name, c.modelNames)
@@ -178,26 +182,28 @@ func (c *compilation) applyProperties(props []propertyFile) {
 			c.diagsMu.Lock()
 			c.diags.Warnf(pos, hint, "%ss: entry '%s' does not match any %s in the project", kind, name, kind)
 			c.diagsMu.Unlock()
-			return
+			return nil
 		}
 		if prev, dup := described[kind+"."+name]; dup {
 			c.errorf(pos, "describe each "+kind+" in one place", "%s '%s' is already described in %s", kind, name, prev.File)
-			return
+			return nil
 		}
 		described[kind+"."+name] = pos
-		r := c.models[idx]
-		r.node.Description = desc
-		r.node.Columns = columns(cols)
-		r.node.Meta = meta
-		r.yamlCfg = map[string]any{}
-		for k, v := range cfg.Values {
-			r.yamlCfg[k] = v
-		}
-		if len(tags) > 0 {
-			mergeConfig(r.yamlCfg, "tags", []string(tags))
-		}
-		if meta != nil {
-			mergeConfig(r.yamlCfg, "meta", meta)
+		return func() {
+			r := c.models[idx]
+			r.node.Description = desc
+			r.node.Columns = columns(cols)
+			r.node.Meta = meta
+			r.yamlCfg = make(map[string]any, len(cfg.Values))
+			for k, v := range cfg.Values {
+				r.yamlCfg[k] = v
+			}
+			if len(tags) > 0 {
+				mergeConfig(r.yamlCfg, "tags", []string(tags))
+			}
+			if meta != nil {
+				mergeConfig(r.yamlCfg, "meta", meta)
+			}
 		}
 	}
 	for _, pf := range props {
@@ -207,17 +213,25 @@ func (c *compilation) applyProperties(props []propertyFile) {
 		for _, m := range pf.props.Models {
 			if m.Versions != nil { // versioned: one node per version (dbtcompat.go)
 				for _, v := range c.declareVersions(pf.path, m) {
-					attach(Model, v.file, m.Pos, m.Description, m.Columns, m.Config, m.Meta, m.Tags)
+					// The version's own config goes over the model's.
+					if fn := attach(Model, v.file, m.Pos, m.Description, m.Columns, m.Config, m.Meta, m.Tags); fn != nil {
+						fn()
+					}
 					c.applyVersionConfig(v)
 				}
 				continue
 			}
-			attach(Model, m.Name, m.Pos, m.Description, m.Columns, m.Config, m.Meta, m.Tags)
+			if fn := attach(Model, m.Name, m.Pos, m.Description, m.Columns, m.Config, m.Meta, m.Tags); fn != nil {
+				apply = append(apply, fn)
+			}
 		}
 		for _, s := range pf.props.Seeds {
-			attach(Seed, s.Name, s.Pos, s.Description, s.Columns, s.Config, s.Meta, s.Tags)
+			if fn := attach(Seed, s.Name, s.Pos, s.Description, s.Columns, s.Config, s.Meta, s.Tags); fn != nil {
+				apply = append(apply, fn)
+			}
 		}
 	}
+	c.parallel(len(apply), func(i int) { apply[i]() })
 	// Seeds: configs are known now, so parse the files (in parallel).
 	c.parallel(len(c.models), func(i int) {
 		r := c.models[i]

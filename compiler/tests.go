@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/yamlspec"
@@ -17,9 +18,19 @@ var builtinTests = []string{"unique", "not_null", "accepted_values", "relationsh
 
 // testTarget is what a generic test is attached to.
 type testTarget struct {
-	node   *Node  // the model, seed or source tested
-	column string // "" for model-level tests
-	file   string // the property file
+	node   *Node    // the model, seed or source tested
+	column string   // "" for model-level tests
+	file   string   // the property file
+	dir    *testDir // what the property file's tests share
+}
+
+// testDir is what the tests declared in one property file share: the
+// folder part of their FQN, and the configs of tests that have none of
+// their own, by test name (testConfig).
+type testDir struct {
+	fqn     []string // project name and folders
+	mu      sync.Mutex
+	configs map[string]map[string]any
 }
 
 // buildTests creates a node for every generic test in property files and
@@ -41,12 +52,13 @@ func (c *compilation) buildTests(props []propertyFile, singular []string) {
 		if pf.props == nil {
 			continue
 		}
+		dir := c.testDir(pf.path)
 		for _, m := range pf.props.Models {
 			for _, idx := range c.modelIndexes(m.Name) { // every version of a versioned model
 				n := c.models[idx].node
-				add(m.DataTests, testTarget{n, "", pf.path})
+				add(m.DataTests, testTarget{n, "", pf.path, dir})
 				for _, col := range m.Columns {
-					add(col.DataTests, testTarget{n, col.Name, pf.path})
+					add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
 				}
 			}
 		}
@@ -56,9 +68,9 @@ func (c *compilation) buildTests(props []propertyFile, singular []string) {
 				continue
 			}
 			n := c.models[idx].node
-			add(s.DataTests, testTarget{n, "", pf.path})
+			add(s.DataTests, testTarget{n, "", pf.path, dir})
 			for _, col := range s.Columns {
-				add(col.DataTests, testTarget{n, col.Name, pf.path})
+				add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
 			}
 		}
 		for _, s := range pf.props.Snapshots {
@@ -67,9 +79,9 @@ func (c *compilation) buildTests(props []propertyFile, singular []string) {
 				continue
 			}
 			n := c.models[idx].node
-			add(s.DataTests, testTarget{n, "", pf.path})
+			add(s.DataTests, testTarget{n, "", pf.path, dir})
 			for _, col := range s.Columns {
-				add(col.DataTests, testTarget{n, col.Name, pf.path})
+				add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
 			}
 		}
 		for _, s := range pf.props.Sources {
@@ -78,9 +90,9 @@ func (c *compilation) buildTests(props []propertyFile, singular []string) {
 				if n == nil {
 					continue
 				}
-				add(t.DataTests, testTarget{n, "", pf.path})
+				add(t.DataTests, testTarget{n, "", pf.path, dir})
 				for _, col := range t.Columns {
-					add(col.DataTests, testTarget{n, col.Name, pf.path})
+					add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
 				}
 			}
 		}
@@ -140,30 +152,12 @@ func (c *compilation) genericTest(s *yamlspec.TestSpec, t testTarget) *Node {
 	}
 	rel := t.node.RelationName
 	d := c.dialect
-	cfg := c.project.ConfigFor(Test, c.testFQN(t, name))
-	for k, v := range s.Config.Values {
-		mergeConfig(cfg, k, v)
-	}
-	normalizeConfig(cfg)
-	if sev, ok := cfg["severity"].(string); ok {
-		switch strings.ToLower(sev) {
-		case "warn", "error":
-			cfg["severity"] = strings.ToLower(sev)
-		default:
-			c.errorf(s.Pos, "use severity: warn or severity: error", "unknown severity '%s'", sev)
-			return nil
-		}
-	} else {
-		cfg["severity"] = "error"
+	cfg := c.testConfig(s, t, name)
+	if cfg == nil {
+		return nil
 	}
 	where, _ := cfg["where"].(string)
-	kwargs := map[string]any{}
-	for k, v := range s.Args {
-		kwargs[k] = v
-	}
-	if column != "" {
-		kwargs["column_name"] = column
-	}
+	kwargs := c.testKwargs(s.Args, column)
 	var sql string
 	deps := []string{t.node.UniqueID}
 	var nameArgs []string
@@ -244,12 +238,88 @@ func (c *compilation) genericTest(s *yamlspec.TestSpec, t testTarget) *Node {
 		tags = []string{}
 	}
 	return &Node{
-		UniqueID:     "test." + c.project.Name + "." + testName + "." + shortHash(t.file+"|"+t.node.UniqueID+"|"+column+"|"+name+"|"+fmt.Sprint(s.Args)),
+		UniqueID:     "test." + c.project.Name + "." + testName + "." + shortHash(t.file+"|"+t.node.UniqueID+"|"+column+"|"+name+"|"+printArgs(s.Args)),
 		ResourceType: Test, Name: testName, PackageName: c.project.Name, Path: t.file,
-		FQN: c.testFQN(t, testName), Description: s.Description, Tags: tags, Config: cfg,
+		FQN: append(t.dir.fqn, testName), Description: s.Description, Tags: tags, Config: cfg,
 		DependsOn: dedupe(deps), CompiledSQL: sql, ColumnName: column, AttachedNode: t.node.UniqueID,
 		TestMetadata: &TestMetadata{Name: name, Kwargs: kwargs}, Pos: s.Pos,
 	}
+}
+
+// testConfig is a generic test's config: the project's test configs for
+// its folder, then the test's own config:, normalized, with severity
+// checked. It is nil after an error. Most tests have no config of their
+// own; those of one property file with the same test name share one map
+// (a large project has hundreds of thousands of tests), so a test's
+// Config must be treated as read-only once the test is built.
+func (c *compilation) testConfig(s *yamlspec.TestSpec, t testTarget, name string) map[string]any {
+	own := len(s.Config.Values) > 0
+	if !own {
+		t.dir.mu.Lock()
+		cfg, ok := t.dir.configs[name]
+		t.dir.mu.Unlock()
+		if ok {
+			return cfg
+		}
+	}
+	cfg := c.project.ConfigFor(Test, append(t.dir.fqn, name))
+	for k, v := range s.Config.Values {
+		mergeConfig(cfg, k, v)
+	}
+	normalizeConfig(cfg)
+	if sev, ok := cfg["severity"].(string); ok {
+		switch strings.ToLower(sev) {
+		case "warn", "error":
+			cfg["severity"] = strings.ToLower(sev)
+		default:
+			c.errorf(s.Pos, "use severity: warn or severity: error", "unknown severity '%s'", sev)
+			return nil
+		}
+	} else {
+		cfg["severity"] = "error"
+	}
+	if !own {
+		t.dir.mu.Lock()
+		defer t.dir.mu.Unlock()
+		if shared, ok := t.dir.configs[name]; ok {
+			return shared
+		}
+		t.dir.configs[name] = cfg
+	}
+	return cfg
+}
+
+// testKwargs are a generic test's arguments as the manifest's
+// test_metadata.kwargs: its arguments and its column. Tests without
+// arguments share one map per column name (read-only, like testConfig's).
+func (c *compilation) testKwargs(args map[string]any, column string) map[string]any {
+	if len(args) == 0 {
+		if kw, ok := c.testKwargsByColumn.Load(column); ok {
+			return kw.(map[string]any)
+		}
+	}
+	kwargs := make(map[string]any, len(args)+1)
+	for k, v := range args {
+		kwargs[k] = v
+	}
+	if column != "" {
+		kwargs["column_name"] = column
+	}
+	if len(args) == 0 {
+		shared, _ := c.testKwargsByColumn.LoadOrStore(column, kwargs)
+		return shared.(map[string]any)
+	}
+	return kwargs
+}
+
+// printArgs is fmt.Sprint(args), which a test's unique id hashes; most
+// tests have no arguments, and printing an empty map through reflection
+// for each of them was a measurable share of building the tests.
+func printArgs(args map[string]any) string {
+	if len(args) == 0 {
+		return "map[]"
+	}
+	return fmt.Sprint(args)
 }
 
 func dedupe(s []string) []string {
@@ -300,8 +370,16 @@ func shortHash(s string) string {
 	return hex.EncodeToString(h[:])[:10]
 }
 
-func (c *compilation) testFQN(t testTarget, name string) []string {
-	dir := path.Dir(t.file)
+// testDir returns what the tests of a property file share.
+func (c *compilation) testDir(file string) *testDir {
+	fqn := c.testFQN(file, "")
+	fqn = fqn[: len(fqn)-1 : len(fqn)-1] // so each append copies
+	return &testDir{fqn: fqn, configs: map[string]map[string]any{}}
+}
+
+// testFQN is the FQN of test name declared in a property file.
+func (c *compilation) testFQN(file string, name string) []string {
+	dir := path.Dir(file)
 	parts := []string{c.project.Name}
 	for _, root := range c.project.ModelPaths {
 		if strings.HasPrefix(dir+"/", root+"/") {
