@@ -101,7 +101,6 @@ func (c *compilation) buildTests(props []propertyFile, singular []string) {
 	c.parallel(len(jobs), func(i int) {
 		nodes[i] = c.genericTest(jobs[i].spec, jobs[i].target)
 	})
-	seen := make(map[string]*Node, len(nodes))
 	// The manifest's node map ends up holding the models and the tests:
 	// size it once rather than growing it through every doubling.
 	if len(c.manifest.Nodes) == 0 {
@@ -111,11 +110,12 @@ func (c *compilation) buildTests(props []propertyFile, singular []string) {
 		if n == nil {
 			continue
 		}
-		if prev, dup := seen[n.UniqueID]; dup {
+		// Only tests are in the map yet, so a test id found there is a
+		// test declared twice.
+		if prev, dup := c.manifest.Nodes[n.UniqueID]; dup {
 			c.errorf(n.Pos, "remove one of them, or give one a name: (dbt's custom test name)", "the same test is declared twice (also at %s:%d)", prev.Pos.File, prev.Pos.Line)
 			continue
 		}
-		seen[n.UniqueID] = n
 		c.manifest.Nodes[n.UniqueID] = n
 	}
 	for _, f := range singular {
