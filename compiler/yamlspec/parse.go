@@ -17,7 +17,8 @@ var (
 	anchorMsgRE = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
 )
 
-// Parse parses one YAML document into a node tree. Syntax errors become a
+// Parse parses one YAML document into a node tree, with fastParse when the
+// document is in its subset and yaml.v3 otherwise. Syntax errors become a
 // diagnostic at the line yaml.v3 names (column 1, or the offending tab);
 // duplicate keys in a mapping are errors too. An empty file gives a nil node
 // and no diagnostics.
@@ -30,12 +31,15 @@ func Parse(file string, src []byte) (node *yaml.Node, ds diag.Diagnostics) {
 				Summary: fmt.Sprintf("invalid YAML: %v", r)}}
 		}
 	}()
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		ds.Append(syntaxDiagnostic(file, src, err))
-		return nil, ds
+	doc, ok := fastParse(src)
+	if !ok {
+		doc = new(yaml.Node)
+		if err := yaml.Unmarshal(src, doc); err != nil {
+			ds.Append(syntaxDiagnostic(file, src, err))
+			return nil, ds
+		}
 	}
-	root := documentRoot(&doc)
+	root := documentRoot(doc)
 	if root == nil {
 		return nil, nil
 	}
