@@ -475,7 +475,7 @@ func (c *compilation) singularTest(file string) {
 	c.manifest.Nodes[id] = &Node{
 		UniqueID: id, ResourceType: Test, Name: name, PackageName: c.project.Name, Path: file,
 		FQN: c.fqn(file, c.project.TestPaths), Tags: tags, Config: cfg, DependsOn: sortedKeys(deps),
-		Refs: refs, SourceRefs: rc.sources, RawSQL: string(src), CompiledSQL: sql, Checksum: checksum(src),
+		Refs: refs, SourceRefs: rc.sources, RawSQL: fileText(src), CompiledSQL: sql, Checksum: checksum(src),
 		Pos: diag.Pos{File: file, Line: 1, Col: 1},
 	}
 }
