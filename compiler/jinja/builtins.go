@@ -27,7 +27,7 @@ func Dispatch(adapter string, fallback func(name string) any) any {
 		if v, ok := kw["macro_namespace"]; ok && v != nil {
 			ns = fmt.Sprint(v)
 		}
-		u, _ := ctx.Public[keyUnit].(*unit)
+		u := unitOf(ctx)
 		cands := []string{adapter + "__" + name, "default__" + name}
 		if u != nil {
 			for _, c := range cands {

@@ -5,6 +5,7 @@
 package jinja
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -28,7 +29,8 @@ type Env struct {
 	// pongo2 as markers and call arguments as call-table indexes, so
 	// models that differ only in text and in what they ref translate to the
 	// same pongo2 source, and pongo2 parses that source once.
-	shapes sync.Map // string -> *shape
+	shapesMu sync.RWMutex
+	shapes   map[string]*shape
 	// markOpen begins a text marker: the marker character and a nonce of
 	// this Env, so that no value a template prints (a var, a query result)
 	// can pass for a marker.
@@ -39,7 +41,7 @@ type Env struct {
 func NewEnv() *Env {
 	var nonce [6]byte
 	_, _ = rand.Read(nonce[:])
-	return &Env{macros: make(map[string]*Macro), markOpen: string(textMark) + hex.EncodeToString(nonce[:]) + "."}
+	return &Env{macros: make(map[string]*Macro), shapes: make(map[string]*shape), markOpen: string(textMark) + hex.EncodeToString(nonce[:]) + "."}
 }
 
 // Macro is a compiled {% macro %}.
@@ -78,7 +80,8 @@ type Template struct {
 func (e *Env) AddMacroFile(path string, src []byte) diag.Diagnostics {
 	s := string(src)
 	var ds diag.Diagnostics
-	nodes, err := parseTemplate(s)
+	nodes, w, err := parseTemplate(s)
+	defer w.release()
 	if err != nil {
 		ds = append(ds, toDiag(path, s, err))
 		return ds
@@ -127,11 +130,13 @@ func (e *Env) Compile(path string, src []byte) (*Template, diag.Diagnostics) {
 // CompileString is Compile of source already held as a string, which the
 // template keeps without a copy.
 func (e *Env) CompileString(path, s string) (*Template, diag.Diagnostics) {
-	nodes, err := parseTemplate(s)
+	nodes, w, err := parseTemplate(s)
+	defer w.release() // after the translation: the tree lives in w
 	if err != nil {
 		return nil, diag.Diagnostics{toDiag(path, s, err)}
 	}
 	tr := newTranslator(len(s))
+	defer tr.release()
 	if strings.IndexByte(s, textMark) < 0 {
 		tr.markOpen = e.markOpen
 	}
@@ -140,8 +145,28 @@ func (e *Env) CompileString(path, s string) (*Template, diag.Diagnostics) {
 		return nil, diag.Diagnostics{toDiag(path, s, err)}
 	}
 	// Exact-size copies: a unit lives for the whole compile, the
-	// translator's room to grow need not.
-	u := &unit{env: e, file: path, src: s, segs: slices.Clone(segs), calls: slices.Clone(tr.calls), names: tr.names, texts: tr.texts, out: out}
+	// translator's buffers go back to the pool. The template and its unit
+	// are one allocation, as are the names and the texts.
+	tu := &struct {
+		t Template
+		u unit
+	}{}
+	u := &tu.u
+	*u = unit{env: e, file: path, src: s, segs: slices.Clone(segs), calls: tr.callTable()}
+	if n := len(tr.names) + len(tr.texts); n > 0 {
+		strs := make([]string, n)
+		copy(strs, tr.names)
+		copy(strs[len(tr.names):], tr.texts)
+		if len(tr.names) > 0 {
+			u.names = strs[:len(tr.names):len(tr.names)]
+		}
+		if len(tr.texts) > 0 {
+			u.texts = strs[len(tr.names):]
+		}
+	}
+	// Parsed here, while the translator's output is at hand; its error is
+	// reported after those of the file's macros.
+	perr := u.parse(out)
 	var ds diag.Diagnostics
 	if len(tr.macros) > 0 {
 		u.locals = make(map[string]*Macro, len(tr.macros))
@@ -154,23 +179,25 @@ func (e *Env) CompileString(path, s string) (*Template, diag.Diagnostics) {
 			u.locals[m.name] = mac
 		}
 	}
-	if err := u.parse(); err != nil {
-		ds = append(ds, *err)
+	if perr != nil {
+		ds = append(ds, *perr)
 	}
 	if ds.HasErrors() {
 		return nil, ds
 	}
-	return &Template{u: u}, ds
+	tu.t.u = u
+	return &tu.t, ds
 }
 
 func (e *Env) compileMacro(path, src string, m *macroNode, locals map[string]*Macro) (*Macro, error) {
 	tr := newTranslator(256) // a macro is a part of its file
+	defer tr.release()
 	out, segs, err := tr.translateUnit(m.body, false, m)
 	if err != nil {
 		return nil, err
 	}
 	line, col := diag.LineCol([]byte(src), m.p)
-	mac := &Macro{name: m.name, params: m.params, u: &unit{env: e, file: path, src: src, segs: segs, calls: tr.calls, names: tr.names, out: out, locals: locals},
+	mac := &Macro{name: m.name, params: m.params, u: &unit{env: e, file: path, src: src, segs: slices.Clone(segs), calls: tr.callTable(), names: slices.Clone(tr.names), locals: locals},
 		pos: diag.Pos{File: path, Offset: m.p, Line: line, Col: col}}
 	for i, p := range m.params {
 		mac.pnames = append(mac.pnames, pname(p))
@@ -186,7 +213,7 @@ func (e *Env) compileMacro(path, src string, m *macroNode, locals map[string]*Ma
 		mac.defaults = append(mac.defaults, def)
 		mac.hasDef = append(mac.hasDef, has)
 	}
-	if d := mac.u.parse(); d != nil {
+	if d := mac.u.parse(out); d != nil {
 		return nil, d
 	}
 	return mac, nil
@@ -212,11 +239,16 @@ type shape struct {
 // render's context), so units of the same shape share it. They share the
 // text too, so the translator's buffer of each unit (half as large again
 // as its source) is not kept for the whole compile.
-func (u *unit) parse() *diag.Diagnostic {
-	if sh, ok := u.env.shapes.Load(u.out); ok {
-		u.out, u.tpl = sh.(*shape).out, sh.(*shape).tpl
+func (u *unit) parse(out []byte) *diag.Diagnostic {
+	e := u.env
+	e.shapesMu.RLock()
+	sh := e.shapes[string(out)]
+	e.shapesMu.RUnlock()
+	if sh != nil {
+		u.out, u.tpl = sh.out, sh.tpl
 		return nil
 	}
+	u.out = string(out)
 	// A set per parse: pongo2's sets are not safe for concurrent parsing.
 	set := pongo2.NewSet("kiln", noLoader{})
 	set.Globals[keyHelper] = dispatch
@@ -226,33 +258,55 @@ func (u *unit) parse() *diag.Diagnostic {
 		d.Summary = "internal translation error: " + d.Summary
 		return &d
 	}
-	out := strings.Clone(u.out)
-	sh, _ := u.env.shapes.LoadOrStore(out, &shape{out: out, tpl: tpl})
-	u.out, u.tpl = sh.(*shape).out, sh.(*shape).tpl
+	e.shapesMu.Lock()
+	if sh = e.shapes[u.out]; sh == nil {
+		sh = &shape{out: u.out, tpl: tpl}
+		e.shapes[u.out] = sh
+	}
+	e.shapesMu.Unlock()
+	u.out, u.tpl = sh.out, sh.tpl
 	return nil
 }
 
-// retSlot receives the value of return() in a macro body.
-type retSlot struct {
-	set bool
-	v   any
+// renderState is what the helpers need of the render they run in: the
+// unit executing, the two layers of globals, and, in a macro body, the
+// macro depth and the slot return() fills. It travels in one context key
+// (keyState): pongo2 copies the context and checks every key with a regular
+// expression on each render, so one key costs less than one per field.
+type renderState struct {
+	u           *unit
+	local, base map[string]any
+	depth       int  // macro depth: 0 in a model body
+	inMacro     bool // a macro body, where return() has a slot
+	retSet      bool // return() ran; retV is its value
+	retV        any
 }
 
 const (
 	keyHelper = "__k"
-	keyUnit   = "__k_u"
-	keyRet    = "__k_r"
-	keyDepth  = "__k_d"
-	// keyGlobals and keyBase hold the render's two layers of globals.
-	keyGlobals = "__k_g"
-	keyBase    = "__k_b"
+	keyState  = "__k_s"
 )
+
+// stateOf returns the state of the render ctx belongs to (nil outside one).
+func stateOf(ctx *pongo2.ExecutionContext) *renderState {
+	st, _ := ctx.Public[keyState].(*renderState)
+	return st
+}
+
+// unitOf returns the unit ctx executes.
+func unitOf(ctx *pongo2.ExecutionContext) *unit {
+	if st := stateOf(ctx); st != nil {
+		return st.u
+	}
+	return nil
+}
 
 // globalsOf returns the globals layers of the render ctx belongs to.
 func globalsOf(ctx *pongo2.ExecutionContext) (local, base map[string]any) {
-	local, _ = ctx.Public[keyGlobals].(map[string]any)
-	base, _ = ctx.Public[keyBase].(map[string]any)
-	return local, base
+	if st := stateOf(ctx); st != nil {
+		return st.local, st.base
+	}
+	return nil, nil
 }
 
 // global looks a name up in the render's globals.
@@ -277,7 +331,10 @@ func (t *Template) Execute(globals map[string]any) (string, error) {
 func (t *Template) ExecuteWith(local, base map[string]any) (string, error) {
 	// A model body has no return slot (return() outside a macro fails) and
 	// is at macro depth 0.
-	out, err := t.u.tpl.Execute(t.u.context(local, base, 0))
+	// The bytes pongo2 rendered into: expandText makes the one string.
+	c := t.u.context(&renderState{u: t.u, local: local, base: base}, 0)
+	out, err := t.u.tpl.ExecuteBytes(c)
+	putContext(c)
 	if err != nil {
 		d := t.u.errorDiag(err)
 		return "", d
@@ -286,55 +343,85 @@ func (t *Template) ExecuteWith(local, base map[string]any) (string, error) {
 }
 
 // context is what pongo2 gets for one render of u: the globals the
-// template reads by name, and the two layers under keyGlobals and keyBase
-// for lookups by name at run time (calls, "is defined"). pongo2 copies its
+// template reads by name, and the render's state under keyState for
+// lookups by name at run time (calls, "is defined"). pongo2 copies its
 // context and checks every key with a regular expression on each render, so
 // a small context keeps that cost independent of how many globals a
 // project has.
-func (u *unit) context(local, base map[string]any, extra int) pongo2.Context {
-	c := make(pongo2.Context, len(u.names)+extra+3)
+func (u *unit) context(st *renderState, extra int) pongo2.Context {
+	c := contextPool.Get().(pongo2.Context)
 	for _, n := range u.names {
-		if v, ok := local[n]; ok {
+		if v, ok := st.local[n]; ok {
 			c[n] = v
-		} else if v, ok := base[n]; ok {
+		} else if v, ok := st.base[n]; ok {
 			c[n] = v
 		}
 	}
-	c[keyUnit] = u
-	c[keyGlobals] = local
-	c[keyBase] = base
+	c[keyState] = st
 	return c
+}
+
+// contextPool keeps the maps handed to pongo2, which copies them before
+// a render starts, so a map is free again once Execute returns.
+var contextPool = sync.Pool{New: func() any { return make(pongo2.Context, 8) }}
+
+func putContext(c pongo2.Context) {
+	if len(c) > 64 {
+		return
+	}
+	clear(c)
+	contextPool.Put(c)
 }
 
 // expandText replaces the text markers in a render's output with the text
 // they stand for.
-func (u *unit) expandText(out string) string {
+func (u *unit) expandText(out []byte) string {
 	if len(u.texts) == 0 {
-		return out
+		return string(out)
 	}
 	open := u.env.markOpen
-	i := strings.Index(out, open)
+	i := bytes.Index(out, []byte(open))
 	if i < 0 {
-		return out
+		return string(out)
 	}
 	var b strings.Builder
 	b.Grow(len(out) + u.textLen())
 	for i >= 0 {
-		b.WriteString(out[:i])
+		b.Write(out[:i])
 		out = out[i+len(open):]
-		j := strings.IndexByte(out, textMark)
-		k, err := strconv.Atoi(out[:max(j, 0)])
-		if j < 0 || err != nil || k < 0 || k >= len(u.texts) {
+		j := bytes.IndexByte(out, textMark)
+		k, ok := atoi(out[:max(j, 0)])
+		if j < 0 || !ok || k >= len(u.texts) {
 			b.WriteString(open) // cannot happen: only markers hold the nonce
-			i = strings.Index(out, open)
+			i = bytes.Index(out, []byte(open))
 			continue
 		}
 		b.WriteString(u.texts[k])
 		out = out[j+1:]
-		i = strings.Index(out, open)
+		i = bytes.Index(out, []byte(open))
 	}
-	b.WriteString(out)
+	b.Write(out)
 	return b.String()
+}
+
+// atoi parses a marker's index, a non-negative decimal number, accepting
+// what strconv.Atoi accepts of those (a '+' sign, leading zeros); numbers
+// too large for any text index fail.
+func atoi(b []byte) (int, bool) {
+	if len(b) > 0 && b[0] == '+' {
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' || n > 1<<40 {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 func (u *unit) textLen() int {
@@ -347,19 +434,25 @@ func (u *unit) textLen() int {
 
 // invoke runs a macro with the caller's globals plus its bound parameters.
 func (m *Macro) invoke(ctx *pongo2.ExecutionContext, args []any) (any, error) {
-	depth, _ := ctx.Public[keyDepth].(int)
+	var depth int
+	var local, base map[string]any
+	if st := stateOf(ctx); st != nil {
+		depth, local, base = st.depth, st.local, st.base
+	}
 	if depth > 200 {
 		return nil, fmt.Errorf("macro '%s': maximum recursion depth exceeded", m.name)
 	}
 	// As in Jinja, a macro sees the globals and its own parameters, not
 	// the caller's variables.
-	local, base := globalsOf(ctx)
-	c := m.u.context(local, base, len(m.params)+4)
-	slot := &retSlot{}
-	c[keyUnit] = m.u
-	c[keyRet] = slot
-	c[keyDepth] = depth + 1
-	bound := make([]bool, len(m.params))
+	st := &renderState{u: m.u, local: local, base: base, depth: depth + 1, inMacro: true}
+	c := m.u.context(st, len(m.params)+1)
+	var boundBuf [8]bool
+	bound := boundBuf[:0]
+	if len(m.params) <= len(boundBuf) {
+		bound = boundBuf[:len(m.params)]
+	} else {
+		bound = make([]bool, len(m.params))
+	}
 	npos := 0
 	for _, a := range args {
 		kw, ok := a.(kwArg)
@@ -400,8 +493,9 @@ func (m *Macro) invoke(ctx *pongo2.ExecutionContext, args []any) (any, error) {
 		c[m.pnames[i]] = d
 	}
 	out, err := m.u.tpl.Execute(c)
-	if slot.set {
-		return slot.v, nil
+	putContext(c)
+	if st.retSet {
+		return st.retV, nil
 	}
 	if err != nil {
 		d := m.u.errorDiag(err)

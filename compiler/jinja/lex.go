@@ -41,10 +41,14 @@ func errAt(pos int, format string, args ...any) *syntaxError {
 }
 
 // lexTemplate splits src into text and tags in one linear pass and applies
-// whitespace control ('-') to the neighbouring text.
-func lexTemplate(src string) ([]tmplTok, error) {
+// whitespace control ('-') to the neighbouring text. The tokens are
+// appended to buf[:0], so a caller can reuse one buffer for many templates.
+func lexTemplate(buf []tmplTok, src string) ([]tmplTok, error) {
 	// Each '{' can open a tag, which with the text before it makes two tokens.
-	toks := make([]tmplTok, 0, 2*strings.Count(src, "{")+1)
+	toks := buf[:0]
+	if n := 2*strings.Count(src, "{") + 1; cap(toks) < n {
+		toks = make([]tmplTok, 0, n)
+	}
 	i := 0
 	textStart := 0
 	n := len(src)
@@ -214,7 +218,7 @@ func scanTagEnd(src string, i int, closeCh byte) (int, error) {
 }
 
 // Expression tokens.
-type etKind int
+type etKind uint8
 
 const (
 	etEOF etKind = iota
@@ -231,9 +235,9 @@ type etok struct {
 	val  string // name, operator, number text or decoded string
 }
 
-// lexExpr tokenizes src[start:end] (the inside of a tag).
-func lexExpr(src string, start, end int) ([]etok, error) {
-	toks := make([]etok, 0, 8)
+// lexExpr tokenizes src[start:end] (the inside of a tag), appending the
+// tokens to toks.
+func lexExpr(toks []etok, src string, start, end int) ([]etok, error) {
 	i := start
 	for i < end {
 		c := src[i]

@@ -3,6 +3,7 @@ package jinja
 import (
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Expression AST. Every node knows the source offset it starts at.
@@ -14,8 +15,10 @@ type (
 		name string
 	}
 	constExpr struct {
-		p   int
-		val any // string, int, float64, bool, nil
+		p     int
+		val   any // int, float64, bool, nil (or a callerRef)
+		str   string
+		isStr bool // a string constant: str, with val unused
 	}
 	listExpr struct {
 		p     int
@@ -76,6 +79,14 @@ type (
 	}
 )
 
+// value is the constant's value.
+func (e *constExpr) value() any {
+	if e.isStr {
+		return e.str
+	}
+	return e.val
+}
+
 func (e *nameExpr) at() int   { return e.p }
 func (e *constExpr) at() int  { return e.p }
 func (e *listExpr) at() int   { return e.p }
@@ -94,6 +105,156 @@ func (e *condExpr) at() int   { return e.p }
 type exprParser struct {
 	toks []etok
 	i    int
+	a    *astAlloc
+}
+
+// slab hands out values of T from chunks, so the many small nodes of one
+// parse cost a few allocations. The nodes of a parse live as long as its
+// tree, which is dropped once the template is translated; the chunk in use
+// then serves the next parse.
+type slab[T any] struct{ buf []T }
+
+// reset readies s for a new tree: it keeps its last chunk, cleared, unless
+// that grew large.
+func (s *slab[T]) reset() {
+	s.buf = resetChunk(s.buf)
+}
+
+func resetChunk[T any](c []T) []T {
+	if cap(c) > 1024 {
+		return nil
+	}
+	clear(c)
+	return c[:0]
+}
+
+func (s *slab[T]) new() *T {
+	if len(s.buf) == cap(s.buf) {
+		s.buf = make([]T, 0, min(max(2*cap(s.buf), 4), 256))
+	}
+	s.buf = s.buf[:len(s.buf)+1]
+	return &s.buf[len(s.buf)-1]
+}
+
+// astAlloc allocates the nodes of one parse, and holds the scratch stacks
+// lists are gathered on before they are copied out at their exact size.
+type astAlloc struct {
+	texts   slab[textNode]
+	outputs slab[outputNode]
+	names   slab[nameExpr]
+	consts  slab[constExpr]
+	calls   slab[callExpr]
+	lists   slab[listExpr]
+	attrs   slab[attrExpr]
+	filters slab[filterExpr]
+	bins    slab[binExpr]
+	parsers slab[exprParser]
+	ifs     slab[ifNode]
+	fors    slab[forNode]
+	sets    slab[setNode]
+	unaries slab[unaryExpr]
+	exprs   []expr   // stack of expressions being gathered
+	strs    []string // stack of keyword names being gathered
+	// exprWin and nodeWin are chunks the exact-size lists of the tree
+	// are cut from.
+	exprWin []expr
+	nodeWin []node
+}
+
+// window returns a slice of n elements cut from the chunk *win, which is
+// replaced by a fresh one when it has no room. Long lists get a slice of
+// their own.
+func window[T any](win *[]T, n int) []T {
+	if n > 8 {
+		return make([]T, n)
+	}
+	if cap(*win)-len(*win) < n {
+		*win = make([]T, 0, min(max(2*cap(*win), 8), 64))
+	}
+	l := len(*win)
+	*win = (*win)[:l+n]
+	return (*win)[l : l+n : l+n]
+}
+
+// reset readies a for a new parse, once the last tree is no longer used:
+// the stacks and the last chunk of each kind are kept.
+func (a *astAlloc) reset() {
+	a.texts.reset()
+	a.outputs.reset()
+	a.names.reset()
+	a.consts.reset()
+	a.calls.reset()
+	a.lists.reset()
+	a.attrs.reset()
+	a.filters.reset()
+	a.bins.reset()
+	a.parsers.reset()
+	a.ifs.reset()
+	a.fors.reset()
+	a.sets.reset()
+	a.unaries.reset()
+	a.exprs = resetChunk(a.exprs)
+	a.strs = resetChunk(a.strs)
+	a.exprWin = resetChunk(a.exprWin)
+	a.nodeWin = resetChunk(a.nodeWin)
+}
+
+func (a *astAlloc) name(p int, name string) *nameExpr {
+	e := a.names.new()
+	e.p, e.name = p, name
+	return e
+}
+
+func (a *astAlloc) constant(p int, val any) *constExpr {
+	e := a.consts.new()
+	e.p, e.val = p, val
+	return e
+}
+
+func (a *astAlloc) str(p int, s string) *constExpr {
+	e := a.consts.new()
+	e.p, e.str, e.isStr = p, s, true
+	return e
+}
+
+func (a *astAlloc) bin(p int, op string, l, r expr) *binExpr {
+	e := a.bins.new()
+	e.p, e.op, e.l, e.r = p, op, l, r
+	return e
+}
+
+// popExprs returns the expressions gathered on the stack since start, in a
+// slice of their own (nil when there are none), and pops them.
+func (a *astAlloc) popExprs(start int) []expr {
+	if len(a.exprs) == start {
+		return nil
+	}
+	out := window(&a.exprWin, len(a.exprs)-start)
+	copy(out, a.exprs[start:])
+	clear(a.exprs[start:])
+	a.exprs = a.exprs[:start]
+	return out
+}
+
+// dropArgs pops the stacks to the given starts, dropping what was
+// gathered (on errors, and names of arguments that have none).
+func (a *astAlloc) dropArgs(exprs, strs int) {
+	clear(a.exprs[exprs:])
+	a.exprs = a.exprs[:exprs]
+	clear(a.strs[strs:])
+	a.strs = a.strs[:strs]
+}
+
+// popStrs is popExprs for the keyword name stack.
+func (a *astAlloc) popStrs(start int) []string {
+	if len(a.strs) == start {
+		return nil
+	}
+	out := make([]string, len(a.strs)-start)
+	copy(out, a.strs[start:])
+	clear(a.strs[start:])
+	a.strs = a.strs[:start]
+	return out
 }
 
 func (p *exprParser) peek() etok { return p.toks[p.i] }
@@ -208,7 +369,7 @@ func (p *exprParser) parseOr() (expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		l = &binExpr{p: t.pos, op: "or", l: l, r: r}
+		l = p.a.bin(t.pos, "or", l, r)
 	}
 	return l, nil
 }
@@ -224,7 +385,7 @@ func (p *exprParser) parseAnd() (expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		l = &binExpr{p: t.pos, op: "and", l: l, r: r}
+		l = p.a.bin(t.pos, "and", l, r)
 	}
 	return l, nil
 }
@@ -236,7 +397,9 @@ func (p *exprParser) parseNot() (expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &unaryExpr{p: t.pos, op: "not", x: x}, nil
+		u := p.a.unaries.new()
+		u.p, u.op, u.x = t.pos, "not", x
+		return u, nil
 	}
 	return p.parseCompare()
 }
@@ -298,11 +461,11 @@ func (p *exprParser) parseCompare() (expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		c := &binExpr{p: t.pos, op: op, l: l, r: r}
+		c := p.a.bin(t.pos, op, l, r)
 		if result == nil {
 			result = c
 		} else {
-			result = &binExpr{p: t.pos, op: "and", l: result, r: c}
+			result = p.a.bin(t.pos, "and", result, c)
 		}
 		l = r
 	}
@@ -323,7 +486,7 @@ func (p *exprParser) parseConcat() (expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		l = &binExpr{p: t.pos, op: "~", l: l, r: r}
+		l = p.a.bin(t.pos, "~", l, r)
 	}
 	return l, nil
 }
@@ -339,7 +502,7 @@ func (p *exprParser) parseAdd() (expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		l = &binExpr{p: t.pos, op: t.val, l: l, r: r}
+		l = p.a.bin(t.pos, t.val, l, r)
 	}
 	return l, nil
 }
@@ -355,7 +518,7 @@ func (p *exprParser) parseMul() (expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		l = &binExpr{p: t.pos, op: t.val, l: l, r: r}
+		l = p.a.bin(t.pos, t.val, l, r)
 	}
 	return l, nil
 }
@@ -370,12 +533,14 @@ func (p *exprParser) parseUnary() (expr, error) {
 		if c, ok := x.(*constExpr); ok && t.val == "-" {
 			switch v := c.val.(type) {
 			case int:
-				return &constExpr{p: t.pos, val: -v}, nil
+				return p.a.constant(t.pos, -v), nil
 			case float64:
-				return &constExpr{p: t.pos, val: -v}, nil
+				return p.a.constant(t.pos, -v), nil
 			}
 		}
-		return &unaryExpr{p: t.pos, op: t.val, x: x}, nil
+		u := p.a.unaries.new()
+		u.p, u.op, u.x = t.pos, t.val, x
+		return u, nil
 	}
 	return p.parsePow()
 }
@@ -391,7 +556,7 @@ func (p *exprParser) parsePow() (expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &binExpr{p: t.pos, op: "**", l: l, r: r}, nil
+		return p.a.bin(t.pos, "**", l, r), nil
 	}
 	return l, nil
 }
@@ -413,14 +578,16 @@ func (p *exprParser) parsePostfix() (expr, error) {
 			if nt.kind == etInt {
 				p.next()
 				n, _ := strconv.Atoi(nt.val)
-				e = &itemExpr{p: nt.pos, x: e, idx: &constExpr{p: nt.pos, val: n}}
+				e = &itemExpr{p: nt.pos, x: e, idx: p.a.constant(nt.pos, n)}
 				continue
 			}
 			if nt.kind != etName {
 				return nil, errAt(nt.pos, "expected an attribute name after '.', found %s", describe(nt))
 			}
 			p.next()
-			e = &attrExpr{p: nt.pos, x: e, name: nt.val}
+			a := p.a.attrs.new()
+			a.p, a.x, a.name = nt.pos, e, nt.val
+			e = a
 		case "[":
 			p.next()
 			var lo, hi, step expr
@@ -460,7 +627,9 @@ func (p *exprParser) parsePostfix() (expr, error) {
 			if err != nil {
 				return nil, err
 			}
-			e = &callExpr{p: e.at(), fn: e, args: args, kwname: kw}
+			c := p.a.calls.new()
+			c.p, c.fn, c.args, c.kwname = e.at(), e, args, kw
+			e = c
 		case "|":
 			p.next()
 			nt, err := p.expectName()
@@ -476,7 +645,8 @@ func (p *exprParser) parsePostfix() (expr, error) {
 				}
 				name += "." + m.val
 			}
-			f := &filterExpr{p: nt.pos, x: e, name: name}
+			f := p.a.filters.new()
+			f.p, f.x, f.name = nt.pos, e, name
 			if p.isOp("(") {
 				if f.args, f.kwname, err = p.parseArgs(); err != nil {
 					return nil, err
@@ -494,11 +664,11 @@ func (p *exprParser) parseArgs() ([]expr, []string, error) {
 	if _, err := p.expectOp("("); err != nil {
 		return nil, nil, err
 	}
-	var args []expr
-	var kw []string
+	astart, kstart := len(p.a.exprs), len(p.a.strs)
 	hasKw := false
 	for !p.isOp(")") {
 		if p.atEOF() {
+			p.a.dropArgs(astart, kstart)
 			return nil, nil, errAt(p.peek().pos, "unclosed '(': expected ')'")
 		}
 		name := ""
@@ -508,24 +678,29 @@ func (p *exprParser) parseArgs() ([]expr, []string, error) {
 			p.next()
 			hasKw = true
 		} else if p.isOp("*") || p.isOp("**") {
+			p.a.dropArgs(astart, kstart)
 			return nil, nil, errAt(p.peek().pos, "*args and **kwargs in calls are not supported")
 		}
 		a, err := p.parseExpr()
 		if err != nil {
+			p.a.dropArgs(astart, kstart)
 			return nil, nil, err
 		}
-		args = append(args, a)
-		kw = append(kw, name)
+		p.a.exprs = append(p.a.exprs, a)
+		p.a.strs = append(p.a.strs, name)
 		if !p.isOp(",") {
 			break
 		}
 		p.next()
 	}
+	var kw []string
+	if hasKw {
+		kw = p.a.popStrs(kstart)
+	}
+	args := p.a.popExprs(astart)
+	p.a.dropArgs(astart, kstart)
 	if _, err := p.expectOp(")"); err != nil {
 		return nil, nil, err
-	}
-	if !hasKw {
-		kw = nil
 	}
 	return args, kw, nil
 }
@@ -536,13 +711,13 @@ func (p *exprParser) parsePrimary() (expr, error) {
 	case etName:
 		switch t.val {
 		case "True", "true":
-			return &constExpr{p: t.pos, val: true}, nil
+			return p.a.constant(t.pos, true), nil
 		case "False", "false":
-			return &constExpr{p: t.pos, val: false}, nil
+			return p.a.constant(t.pos, false), nil
 		case "None", "none":
-			return &constExpr{p: t.pos, val: nil}, nil
+			return p.a.constant(t.pos, nil), nil
 		}
-		return &nameExpr{p: t.pos, name: t.val}, nil
+		return p.a.name(t.pos, t.val), nil
 	case etInt:
 		n, err := strconv.Atoi(t.val)
 		if err != nil {
@@ -550,22 +725,22 @@ func (p *exprParser) parsePrimary() (expr, error) {
 			if ferr != nil {
 				return nil, errAt(t.pos, "bad number %s", t.val)
 			}
-			return &constExpr{p: t.pos, val: f}, nil
+			return p.a.constant(t.pos, f), nil
 		}
-		return &constExpr{p: t.pos, val: n}, nil
+		return p.a.constant(t.pos, n), nil
 	case etFloat:
 		f, err := strconv.ParseFloat(t.val, 64)
 		if err != nil {
 			return nil, errAt(t.pos, "bad number %s", t.val)
 		}
-		return &constExpr{p: t.pos, val: f}, nil
+		return p.a.constant(t.pos, f), nil
 	case etString:
 		s := t.val
 		// Adjacent string literals concatenate, as in Python.
 		for p.peek().kind == etString {
 			s += p.next().val
 		}
-		return &constExpr{p: t.pos, val: s}, nil
+		return p.a.str(t.pos, s), nil
 	case etOp:
 		switch t.val {
 		case "(":
@@ -597,21 +772,26 @@ func (p *exprParser) parsePrimary() (expr, error) {
 			}
 			return e, nil
 		case "[":
-			l := &listExpr{p: t.pos}
+			l := p.a.lists.new()
+			l.p = t.pos
+			start := len(p.a.exprs)
 			for !p.isOp("]") {
 				if p.atEOF() {
+					p.a.dropArgs(start, len(p.a.strs))
 					return nil, errAt(t.pos, "unclosed '[': expected ']'")
 				}
 				x, err := p.parseExpr()
 				if err != nil {
+					p.a.dropArgs(start, len(p.a.strs))
 					return nil, err
 				}
-				l.items = append(l.items, x)
+				p.a.exprs = append(p.a.exprs, x)
 				if !p.isOp(",") {
 					break
 				}
 				p.next()
 			}
+			l.items = p.a.popExprs(start)
 			if _, err := p.expectOp("]"); err != nil {
 				return nil, err
 			}
@@ -668,12 +848,17 @@ type (
 		conds  []expr
 		bodies [][]node
 		els    []node
+		// Room for the first branch, so an if without elif needs no
+		// allocation of its own.
+		cond0 [1]expr
+		body0 [1][]node
 	}
 	forNode struct {
 		p         int
 		vars      []string
 		iter      expr
 		body, els []node
+		var0      [1]string // room for the first loop variable
 	}
 	setNode struct {
 		p       int
@@ -683,6 +868,7 @@ type (
 		x       expr
 		capture []node // block form
 		isBlock bool
+		name0   [1]string // room for the first target
 	}
 	doNode struct {
 		p int
@@ -708,94 +894,191 @@ type stmtParser struct {
 	src  string
 	toks []tmplTok
 	i    int
+	a    *astAlloc
+	// etoks holds the expression tokens of the tags lexed so far: each
+	// tag's tokens are a window of it, so lexing costs no allocation per
+	// tag.
+	etoks []etok
+	// nodes is the stack the bodies being parsed gather their nodes on.
+	nodes []node
+	// endToks are the tokens of the end tag parseBody stopped at.
+	endToks []etok
 }
 
-type endSet map[string]bool
+// parseWork is the scratch memory of one parse, kept for the next.
+type parseWork struct {
+	toks  []tmplTok
+	etoks []etok
+	nodes []node
+	sp    stmtParser
+	a     astAlloc
+}
 
-// parseTemplate parses the whole source into a node list.
-func parseTemplate(src string) ([]node, error) {
-	toks, err := lexTemplate(src)
+var parseWorkPool = sync.Pool{New: func() any { return new(parseWork) }}
+
+// parseTemplate parses the whole source into a node list. The tree is
+// made in memory of w, which the caller releases once done with the tree
+// (nothing of it may be kept: strings and values taken from it may).
+func parseTemplate(src string) (nodes []node, w *parseWork, err error) {
+	w = parseWorkPool.Get().(*parseWork)
+	toks, err := lexTemplate(w.toks, src)
 	if err != nil {
-		return nil, err
+		return nil, w, err
 	}
-	sp := &stmtParser{src: src, toks: toks}
+	w.toks = toks
+	sp := &w.sp
+	*sp = stmtParser{src: src, toks: toks, a: &w.a, etoks: w.etoks[:0], nodes: w.nodes[:0]}
+	ntext, nvar := 0, 0
+	for _, t := range toks {
+		switch t.kind {
+		case tokText, tokRaw:
+			ntext++
+		case tokVar:
+			nvar++
+		}
+	}
+	if cap(w.a.texts.buf) < ntext {
+		w.a.texts.buf = make([]textNode, 0, ntext)
+	}
+	if cap(w.a.outputs.buf) < nvar {
+		w.a.outputs.buf = make([]outputNode, 0, nvar)
+	}
 	nodes, end, endTok, err := sp.parseBody(nil)
+	w.etoks, w.nodes = sp.etoks, sp.nodes
 	if err != nil {
-		return nil, err
+		return nil, w, err
 	}
 	if end != "" {
-		return nil, errAt(endTok.pos, "unexpected {%% %s %%}", end)
+		return nil, w, errAt(endTok.pos, "unexpected {%% %s %%}", end)
 	}
-	return nodes, nil
+	return nodes, w, nil
+}
+
+// release clears w and pools it, unless it grew too large to keep. The
+// tree of its last parse must no longer be used.
+func (w *parseWork) release() {
+	if cap(w.toks) > 1<<14 || cap(w.etoks) > 1<<14 || cap(w.nodes) > 1<<12 {
+		return
+	}
+	// Tokens hold pieces of the source: drop them. (Stacked nodes are
+	// cleared as they are popped.)
+	clear(w.etoks)
+	w.toks, w.etoks, w.nodes = w.toks[:0], w.etoks[:0], w.nodes[:0]
+	w.sp = stmtParser{}
+	w.a.reset()
+	parseWorkPool.Put(w)
+}
+
+// lex returns the expression tokens of tag t.
+func (sp *stmtParser) lex(t tmplTok) ([]etok, error) {
+	n := len(sp.etoks)
+	toks, err := lexExpr(sp.etoks, sp.src, t.inner, t.innerEnd)
+	if err != nil {
+		return nil, err
+	}
+	// When the buffer grew, the tokens of earlier tags stay where they
+	// were: a window of the new buffer holds this tag's.
+	sp.etoks = toks
+	return toks[n:len(toks):len(toks)], nil
+}
+
+func hasEnd(ends []string, name string) bool {
+	for _, e := range ends {
+		if e == name {
+			return true
+		}
+	}
+	return false
 }
 
 // parseBody parses nodes until one of the end tags (returned with its
-// token and the rest of its expression tokens) or EOF.
-func (sp *stmtParser) parseBody(ends endSet) ([]node, string, tmplTok, error) {
-	var nodes []node
+// token; its expression tokens are left in sp.endToks) or EOF.
+func (sp *stmtParser) parseBody(ends []string) ([]node, string, tmplTok, error) {
+	base := len(sp.nodes)
 	for sp.i < len(sp.toks) {
 		t := sp.toks[sp.i]
 		sp.i++
 		switch t.kind {
 		case tokText, tokRaw:
 			if t.innerEnd > t.inner {
-				nodes = append(nodes, &textNode{p: t.inner, text: sp.src[t.inner:t.innerEnd]})
+				n := sp.a.texts.new()
+				n.p, n.text = t.inner, sp.src[t.inner:t.innerEnd]
+				sp.nodes = append(sp.nodes, n)
 			}
 		case tokComment:
 		case tokVar:
-			toks, err := lexExpr(sp.src, t.inner, t.innerEnd)
+			toks, err := sp.lex(t)
 			if err != nil {
+				sp.popNodes(base)
 				return nil, "", t, err
 			}
-			ep := &exprParser{toks: toks}
+			ep := &exprParser{toks: toks, a: sp.a}
 			x, err := ep.parseTupleOrExpr()
 			if err != nil {
+				sp.popNodes(base)
 				return nil, "", t, err
 			}
 			if !ep.atEOF() {
+				sp.popNodes(base)
 				return nil, "", t, errAt(ep.peek().pos, "unexpected %s in expression", describe(ep.peek()))
 			}
-			nodes = append(nodes, &outputNode{p: x.at(), x: x})
+			n := sp.a.outputs.new()
+			n.p, n.x = x.at(), x
+			sp.nodes = append(sp.nodes, n)
 		case tokBlock:
-			toks, err := lexExpr(sp.src, t.inner, t.innerEnd)
+			toks, err := sp.lex(t)
 			if err != nil {
+				sp.popNodes(base)
 				return nil, "", t, err
 			}
 			if toks[0].kind != etName {
+				sp.popNodes(base)
 				return nil, "", t, errAt(toks[0].pos, "expected a tag name, found %s", describe(toks[0]))
 			}
 			name := toks[0].val
-			if ends[name] {
+			if hasEnd(ends, name) {
 				sp.i-- // leave the end tag for the caller
-				return nodes, name, t, nil
+				sp.endToks = toks
+				return sp.popNodes(base), name, t, nil
 			}
-			ep := &exprParser{toks: toks, i: 1}
+			ep := &exprParser{toks: toks, i: 1, a: sp.a}
 			n, err := sp.parseTag(t, name, ep)
 			if err != nil {
+				sp.popNodes(base)
 				return nil, "", t, err
 			}
 			if n != nil {
-				nodes = append(nodes, n)
+				sp.nodes = append(sp.nodes, n)
 			}
 		}
 	}
-	return nodes, "", tmplTok{pos: len(sp.src)}, nil
+	return sp.popNodes(base), "", tmplTok{pos: len(sp.src)}, nil
+}
+
+// popNodes returns the nodes gathered since base, in a slice of their own
+// (nil when there are none), and pops them.
+func (sp *stmtParser) popNodes(base int) []node {
+	if len(sp.nodes) == base {
+		return nil
+	}
+	out := window(&sp.a.nodeWin, len(sp.nodes)-base)
+	copy(out, sp.nodes[base:])
+	clear(sp.nodes[base:])
+	sp.nodes = sp.nodes[:base]
+	return out
 }
 
 // consumeEnd takes the end tag left by parseBody and returns its parser.
 func (sp *stmtParser) consumeEnd() (tmplTok, *exprParser) {
 	t := sp.toks[sp.i]
 	sp.i++
-	toks, _ := lexExpr(sp.src, t.inner, t.innerEnd)
-	return t, &exprParser{toks: toks, i: 1}
+	ep := sp.a.parsers.new()
+	*ep = exprParser{toks: sp.endToks, i: 1, a: sp.a}
+	return t, ep
 }
 
 func (sp *stmtParser) body(start tmplTok, tag string, ends ...string) ([]node, string, *exprParser, error) {
-	es := make(endSet, len(ends))
-	for _, e := range ends {
-		es[e] = true
-	}
-	nodes, end, _, err := sp.parseBody(es)
+	nodes, end, _, err := sp.parseBody(ends)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -819,7 +1102,8 @@ func (sp *stmtParser) parseTag(t tmplTok, name string, ep *exprParser) (node, er
 	pos := ep.toks[0].pos
 	switch name {
 	case "if":
-		n := &ifNode{p: pos}
+		n := sp.a.ifs.new()
+		n.p = pos
 		cond, err := ep.parseExpr()
 		if err != nil {
 			return nil, err
@@ -831,6 +1115,9 @@ func (sp *stmtParser) parseTag(t tmplTok, name string, ep *exprParser) (node, er
 			body, end, eep, err := sp.body(t, "if", "elif", "else", "endif")
 			if err != nil {
 				return nil, err
+			}
+			if n.conds == nil {
+				n.conds, n.bodies = n.cond0[:0:1], n.body0[:0:1]
 			}
 			n.conds = append(n.conds, cond)
 			n.bodies = append(n.bodies, body)
@@ -863,11 +1150,15 @@ func (sp *stmtParser) parseTag(t tmplTok, name string, ep *exprParser) (node, er
 			return n, nil
 		}
 	case "for":
-		n := &forNode{p: pos}
+		n := sp.a.fors.new()
+		n.p = pos
 		for {
 			nt, err := ep.expectName()
 			if err != nil {
 				return nil, err
+			}
+			if n.vars == nil {
+				n.vars = n.var0[:0:1]
 			}
 			n.vars = append(n.vars, nt.val)
 			if !ep.isOp(",") {
@@ -911,7 +1202,8 @@ func (sp *stmtParser) parseTag(t tmplTok, name string, ep *exprParser) (node, er
 		}
 		return n, nil
 	case "set":
-		n := &setNode{p: pos}
+		n := sp.a.sets.new()
+		n.p = pos
 		first, err := ep.expectName()
 		if err != nil {
 			return nil, err
@@ -925,7 +1217,8 @@ func (sp *stmtParser) parseTag(t tmplTok, name string, ep *exprParser) (node, er
 			n.nsObj = &nameExpr{p: first.pos, name: first.val}
 			n.nsAttr = at.val
 		} else {
-			n.names = []string{first.val}
+			n.name0[0] = first.val
+			n.names = n.name0[:1:1]
 			for ep.isOp(",") {
 				ep.next()
 				nt, err := ep.expectName()

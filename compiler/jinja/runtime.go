@@ -18,7 +18,7 @@ import (
 // the dynamic arguments put in its slots. pongo2 passes the execution
 // context implicitly.
 func dispatch(ctx *pongo2.ExecutionContext, args ...any) (any, error) {
-	u, _ := ctx.Public[keyUnit].(*unit)
+	u := unitOf(ctx)
 	idx, ok := arg(args, 0).(int)
 	if u == nil || !ok || idx < 0 || idx >= len(u.calls) {
 		return nil, fmt.Errorf("internal: bad helper call")
@@ -87,7 +87,14 @@ const strFilter = "__kiln_str"
 func init() {
 	// pongo2 filters are process-wide; the name is Kiln's own.
 	if err := pongo2.RegisterFilter(strFilter, func(in, _ *pongo2.Value) (*pongo2.Value, *pongo2.Error) {
-		return pongo2.AsValue(render(in.Interface())), nil
+		v := in.Interface()
+		if _, ok := v.(string); ok {
+			// A string prints as itself: keep the value pongo2 has.
+			// Kiln's templates run with autoescape off, so the value's
+			// safe flag does not matter.
+			return in, nil
+		}
+		return pongo2.AsValue(render(v)), nil
 	}); err != nil {
 		panic(err)
 	}
@@ -200,9 +207,8 @@ func run(ctx *pongo2.ExecutionContext, op string, a []any) (any, error) {
 	case "do":
 		return "", nil
 	case "return":
-		slot, _ := ctx.Public[keyRet].(*retSlot)
-		if slot != nil && !slot.set {
-			slot.set, slot.v = true, arg(a, 0)
+		if st := stateOf(ctx); st != nil && st.inMacro && !st.retSet {
+			st.retSet, st.retV = true, arg(a, 0)
 		}
 		return nil, &posError{kind: "return", d: diag.Diagnostic{Summary: "return"}}
 	case "capture":
@@ -266,7 +272,7 @@ func callName(ctx *pongo2.ExecutionContext, name string, args []any) (any, error
 	if v := lookup(ctx, name); v != nil {
 		return callValue(ctx, v, args, name)
 	}
-	u, _ := ctx.Public[keyUnit].(*unit)
+	u := unitOf(ctx)
 	if u != nil {
 		if m := u.locals[name]; m != nil {
 			return m.invoke(ctx, args)

@@ -2,8 +2,10 @@ package jinja
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // seg maps a point of the translated text back to the original source.
@@ -15,7 +17,7 @@ type seg struct {
 
 // translator emits pongo2 source for a statement tree.
 type translator struct {
-	out       strings.Builder
+	out       []byte
 	segs      []seg
 	tmp       int
 	loopDepth int
@@ -27,16 +29,66 @@ type translator struct {
 	markOpen  string              // begins a text marker; "" for no markers (see textMark)
 	direct    bool                // text being emitted goes straight to the unit's output
 	texts     []string            // the text each marker stands for
-	seen      map[string]struct{} // dedupes names
+	seen      map[string]struct{} // dedupes names once there are many
+	kbuf      []byte              // scratch for building helper calls
+	argv      []any               // scratch the calls' args are windows of
+	targs     []targ              // stack of the arguments of the calls being built
+	nargs     int                 // total length of the calls' args
 }
+
+// translatorPool keeps translators, with their buffers, between templates.
+var translatorPool = sync.Pool{New: func() any { return new(translator) }}
+
+// release clears tr and pools it, unless its buffers grew too large to
+// keep. What a unit keeps of a translation is copied out before.
+func (tr *translator) release() {
+	if cap(tr.out) > 1<<20 || cap(tr.segs) > 1<<16 || cap(tr.calls) > 1<<14 || cap(tr.argv) > 1<<16 || len(tr.seen) > 1<<10 {
+		return
+	}
+	clear(tr.calls)
+	clear(tr.names)
+	clear(tr.texts)
+	clear(tr.macros)
+	clear(tr.seen)
+	clear(tr.argv)
+	clear(tr.targs[:cap(tr.targs)])
+	*tr = translator{out: tr.out[:0], segs: tr.segs[:0], calls: tr.calls[:0], names: tr.names[:0], texts: tr.texts[:0],
+		macros: tr.macros[:0], seen: tr.seen, kbuf: tr.kbuf[:0], argv: tr.argv[:0], targs: tr.targs[:0]}
+	translatorPool.Put(tr)
+}
+
+// w writes the concatenation of ss to the output.
+func (tr *translator) w(ss ...string) {
+	for _, s := range ss {
+		tr.out = append(tr.out, s...)
+	}
+}
+
+// ws writes s to the output.
+func (tr *translator) ws(s string) { tr.out = append(tr.out, s...) }
 
 // useName records an identifier the pongo2 output reads directly, so a
 // render hands pongo2 only the globals the template can see.
 func (tr *translator) useName(n string) string {
-	if _, ok := tr.seen[n]; !ok {
-		if tr.seen == nil {
-			tr.seen = make(map[string]struct{}, 8)
+	const linear = 16 // up to this many names, a scan beats a map
+	if len(tr.names) <= linear {
+		for _, x := range tr.names {
+			if x == n {
+				return n
+			}
 		}
+		tr.names = append(tr.names, n)
+		return n
+	}
+	if tr.seen == nil {
+		tr.seen = make(map[string]struct{}, 2*linear)
+	}
+	if len(tr.seen) == 0 {
+		for _, x := range tr.names {
+			tr.seen[x] = struct{}{}
+		}
+	}
+	if _, ok := tr.seen[n]; !ok {
 		tr.seen[n] = struct{}{}
 		tr.names = append(tr.names, n)
 	}
@@ -60,23 +112,54 @@ type call struct {
 type dynArg struct{}
 
 // newTranslator returns a translator sized for a source of n bytes, so the
-// output and the position map are built without regrowing.
+// output and the position map are built without regrowing. Release it
+// when done.
 func newTranslator(n int) *translator {
-	tr := &translator{segs: make([]seg, 0, 16+n/16)}
-	tr.out.Grow(n + n/2 + 64)
+	tr := translatorPool.Get().(*translator)
+	if c := n + n/2 + 64; cap(tr.out) < c {
+		tr.out = make([]byte, 0, c)
+	}
+	if c := 16 + n/16; cap(tr.segs) < c {
+		tr.segs = make([]seg, 0, c)
+	}
 	return tr
+}
+
+// callTable returns a copy of the call table for a unit to keep: exact
+// sizes, with the arguments of all calls in one slice.
+func (tr *translator) callTable() []call {
+	if len(tr.calls) == 0 {
+		return nil
+	}
+	calls := slices.Clone(tr.calls)
+	flat := make([]any, tr.nargs)
+	off := 0
+	for i := range calls {
+		n := copy(flat[off:], calls[i].args)
+		calls[i].args = flat[off : off+n : off+n]
+		off += n
+	}
+	return calls
 }
 
 // helper is the one function registered in every render context; op names
 // the operation, pos is the offset in the original source for errors.
 const helper = "__k"
 
-var pongoKeywords = map[string]bool{"in": true, "and": true, "or": true, "not": true, "true": true, "false": true, "as": true, "export": true, "forloop": true, "pongo2": true}
+// isPongoKeyword reports whether n is a pongo2 keyword or a name pongo2
+// gives a meaning of its own.
+func isPongoKeyword(n string) bool {
+	switch n {
+	case "in", "and", "or", "not", "true", "false", "as", "export", "forloop", "pongo2":
+		return true
+	}
+	return false
+}
 
 // pname maps a Jinja name to a pongo2 identifier that cannot clash with
 // pongo2 keywords or Kiln's reserved names.
 func pname(n string) string {
-	if pongoKeywords[n] || strings.HasPrefix(n, "__k") {
+	if isPongoKeyword(n) || strings.HasPrefix(n, "__k") {
 		return "__k_n_" + n
 	}
 	return n
@@ -84,7 +167,8 @@ func pname(n string) string {
 
 // Translate turns Jinja source into pongo2 source (for tests and debugging).
 func Translate(src string) (string, error) {
-	nodes, err := parseTemplate(src)
+	nodes, w, err := parseTemplate(src)
+	defer w.release()
 	if err != nil {
 		return "", err
 	}
@@ -94,7 +178,7 @@ func Translate(src string) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	b.WriteString(out)
+	b.Write(out)
 	writeCalls(&b, tr.calls)
 	for _, m := range tr.macros {
 		mt := &translator{}
@@ -102,7 +186,7 @@ func Translate(src string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		b.WriteString("\n{# macro " + m.name + " #}\n" + body)
+		b.WriteString("\n{# macro " + m.name + " #}\n" + string(body))
 		writeCalls(&b, mt.calls)
 	}
 	return b.String(), nil
@@ -122,8 +206,8 @@ const (
 
 // translateUnit emits one pongo2 template: a model body (top=true, macros
 // are collected) or a macro body (with the prelude for dynamic defaults).
-func (tr *translator) translateUnit(nodes []node, top bool, m *macroNode) (string, []seg, error) {
-	tr.out.WriteString(autoescapeOpen)
+func (tr *translator) translateUnit(nodes []node, top bool, m *macroNode) ([]byte, []seg, error) {
+	tr.ws(autoescapeOpen)
 	if m != nil {
 		for i, d := range m.defs {
 			if d == nil {
@@ -133,19 +217,19 @@ func (tr *translator) translateUnit(nodes []node, top bool, m *macroNode) (strin
 				continue
 			}
 			tr.mark(d.at())
-			tr.out.WriteString("{% if " + tr.k("unset", d.at(), pname(m.params[i])) + " %}")
+			tr.w("{% if ", tr.k("unset", d.at(), pname(m.params[i])), " %}")
 			v := tr.expr(d)
-			tr.out.WriteString("{% set " + pname(m.params[i]) + " = " + v + " %}{% endif %}")
+			tr.w("{% set ", pname(m.params[i]), " = ", v, " %}{% endif %}")
 		}
 	}
 	tr.topLevel = top
 	tr.direct = tr.markOpen != "" && m == nil
 	tr.nodes(nodes, top)
-	tr.out.WriteString(autoescapeClose)
+	tr.ws(autoescapeClose)
 	if tr.err != nil {
-		return "", nil, tr.err
+		return nil, nil, tr.err
 	}
-	return tr.out.String(), tr.segs, nil
+	return tr.out, tr.segs, nil
 }
 
 func (tr *translator) fail(err error) {
@@ -155,7 +239,7 @@ func (tr *translator) fail(err error) {
 }
 
 func (tr *translator) mark(src int) {
-	tr.segs = append(tr.segs, seg{out: tr.out.Len(), src: src})
+	tr.segs = append(tr.segs, seg{out: len(tr.out), src: src})
 }
 
 func (tr *translator) nodes(ns []node, top bool) {
@@ -166,8 +250,19 @@ func (tr *translator) nodes(ns []node, top bool) {
 
 func (tr *translator) newTemp() string {
 	tr.tmp++
+	if tr.tmp < len(tempNames) {
+		return tempNames[tr.tmp]
+	}
 	return "__k_t" + strconv.Itoa(tr.tmp)
 }
+
+// tempNames are the first names newTemp hands out.
+var tempNames = func() (t [64]string) {
+	for i := range t {
+		t[i] = "__k_t" + strconv.Itoa(i)
+	}
+	return t
+}()
 
 func (tr *translator) node(n node, top bool) {
 	switch n := n.(type) {
@@ -177,26 +272,27 @@ func (tr *translator) node(n node, top bool) {
 		tr.mark(n.p)
 		v := tr.expr(n.x)
 		tr.mark(n.p)
-		tr.out.WriteString("{{ " + tr.strOf(v) + " }}")
+		s, filter := tr.strOf(v)
+		tr.w("{{ ", s, filter, " }}")
 	case *ifNode:
 		tr.mark(n.p)
 		opened := 0
 		for i, c := range n.conds {
 			if i > 0 {
-				tr.out.WriteString("{% else %}")
+				tr.ws("{% else %}")
 			}
 			cv := tr.expr(c)
 			tr.mark(c.at())
-			tr.out.WriteString("{% if " + tr.truth(c, cv) + " %}")
+			tr.w("{% if ", tr.truth(c, cv), " %}")
 			opened++
 			tr.nodes(n.bodies[i], false)
 		}
 		if n.els != nil {
-			tr.out.WriteString("{% else %}")
+			tr.ws("{% else %}")
 			tr.nodes(n.els, false)
 		}
 		for ; opened > 0; opened-- {
-			tr.out.WriteString("{% endif %}")
+			tr.ws("{% endif %}")
 		}
 	case *forNode:
 		tr.mark(n.p)
@@ -205,55 +301,55 @@ func (tr *translator) node(n node, top bool) {
 		it := tr.k("iter", n.iter.at(), iv)
 		tr.loopDepth++
 		if len(n.vars) == 1 {
-			tr.out.WriteString("{% for " + pname(n.vars[0]) + " in " + it + " %}")
+			tr.w("{% for ", pname(n.vars[0]), " in ", it, " %}")
 		} else {
 			t := tr.newTemp()
-			tr.out.WriteString("{% for " + t + " in " + it + " %}")
+			tr.w("{% for ", t, " in ", it, " %}")
 			for i, v := range n.vars {
-				tr.out.WriteString("{% set " + pname(v) + " = " + tr.k("unpack", n.p, t, strconv.Itoa(i), strconv.Itoa(len(n.vars))) + " %}")
+				tr.w("{% set ", pname(v), " = ", tr.k("unpack", n.p, t, strconv.Itoa(i), strconv.Itoa(len(n.vars))), " %}")
 			}
 		}
 		tr.nodes(n.body, false)
 		tr.loopDepth--
 		if n.els != nil {
-			tr.out.WriteString("{% empty %}")
+			tr.ws("{% empty %}")
 			tr.nodes(n.els, false)
 		}
-		tr.out.WriteString("{% endfor %}")
+		tr.ws("{% endfor %}")
 	case *setNode:
 		tr.mark(n.p)
 		switch {
 		case n.isBlock:
 			t := tr.newTemp()
-			tr.out.WriteString("{% macro " + t + "() %}")
+			tr.w("{% macro ", t, "() %}")
 			direct := tr.direct
 			tr.direct = false // captured text is a value filters may change
 			tr.nodes(n.capture, false)
 			tr.direct = direct
-			tr.out.WriteString("{% endmacro %}{% set " + pname(n.names[0]) + " = " + tr.k("capture", n.p, strconv.Quote(t)) + " %}")
+			tr.w("{% endmacro %}{% set ", pname(n.names[0]), " = ", tr.k("capture", n.p, strconv.Quote(t)), " %}")
 		case n.nsObj != nil:
 			obj := tr.expr(n.nsObj)
 			v := tr.expr(n.x)
 			tr.mark(n.p)
-			tr.out.WriteString("{{ " + tr.k("setattr", n.p, obj, strconv.Quote(n.nsAttr), v) + " }}")
+			tr.w("{{ ", tr.k("setattr", n.p, obj, strconv.Quote(n.nsAttr), v), " }}")
 		case len(n.names) == 1:
 			v := tr.expr(n.x)
 			tr.mark(n.p)
-			tr.out.WriteString("{% set " + pname(n.names[0]) + " = " + v + " %}")
+			tr.w("{% set ", pname(n.names[0]), " = ", v, " %}")
 		default:
 			v := tr.expr(n.x)
 			t := tr.newTemp()
 			tr.mark(n.p)
-			tr.out.WriteString("{% set " + t + " = " + v + " %}")
+			tr.w("{% set ", t, " = ", v, " %}")
 			for i, name := range n.names {
-				tr.out.WriteString("{% set " + pname(name) + " = " + tr.k("unpack", n.p, t, strconv.Itoa(i), strconv.Itoa(len(n.names))) + " %}")
+				tr.w("{% set ", pname(name), " = ", tr.k("unpack", n.p, t, strconv.Itoa(i), strconv.Itoa(len(n.names))), " %}")
 			}
 		}
 	case *doNode:
 		tr.mark(n.p)
 		v := tr.expr(n.x)
 		tr.mark(n.p)
-		tr.out.WriteString("{{ " + tr.k("do", n.p, v) + " }}")
+		tr.w("{{ ", tr.k("do", n.p, v), " }}")
 	case *macroNode:
 		if !top {
 			tr.fail(errAt(n.p, "{%% macro %s %%} must be defined at the top level of a file", n.name))
@@ -267,12 +363,12 @@ func (tr *translator) node(n node, top bool) {
 		for i, p := range n.params {
 			params[i] = pname(p)
 		}
-		tr.out.WriteString("{% macro " + t + "(" + strings.Join(params, ", ") + ") %}")
+		tr.w("{% macro ", t, "(", strings.Join(params, ", "), ") %}")
 		direct := tr.direct
 		tr.direct = false // a call block's body is a value for the callee
 		tr.nodes(n.body, false)
 		tr.direct = direct
-		tr.out.WriteString("{% endmacro %}")
+		tr.ws("{% endmacro %}")
 		call := *n.call
 		call.args = append(append([]expr(nil), call.args...), &constExpr{p: n.p, val: callerRef(t)})
 		kw := append([]string(nil), call.kwname...)
@@ -282,7 +378,8 @@ func (tr *translator) node(n node, top bool) {
 		call.kwname = append(kw, "caller")
 		v := tr.expr(&call)
 		tr.mark(n.p)
-		tr.out.WriteString("{{ " + tr.strOf(v) + " }}")
+		s, filter := tr.strOf(v)
+		tr.w("{{ ", s, filter, " }}")
 	}
 }
 
@@ -306,19 +403,19 @@ const minMarkedText = 8
 func (tr *translator) text(pos int, s string) {
 	if tr.direct && len(s) >= minMarkedText {
 		tr.mark(pos)
-		tr.out.WriteString(tr.markOpen)
-		tr.out.WriteString(strconv.Itoa(len(tr.texts)))
-		tr.out.WriteByte(textMark)
+		tr.ws(tr.markOpen)
+		tr.ws(strconv.Itoa(len(tr.texts)))
+		tr.out = append(tr.out, textMark)
 		tr.texts = append(tr.texts, s)
 		return
 	}
 	if needsQuoting(s) {
 		tr.mark(pos)
-		tr.out.WriteString("{{ " + tr.str(s) + " }}")
+		tr.w("{{ ", tr.str(s), " }}")
 		return
 	}
-	tr.segs = append(tr.segs, seg{out: tr.out.Len(), src: pos, text: true})
-	tr.out.WriteString(s)
+	tr.segs = append(tr.segs, seg{out: len(tr.out), src: pos, text: true})
+	tr.ws(s)
 }
 
 func needsQuoting(s string) bool {
@@ -333,14 +430,7 @@ func needsQuoting(s string) bool {
 // str emits a pongo2 string literal, or a helper call for text pongo2's
 // lexer cannot hold (newlines, control characters).
 func (tr *translator) str(s string) string {
-	plain := true
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			plain = false
-			break
-		}
-	}
-	if plain {
+	if isPlainText(s) {
 		var b strings.Builder
 		b.Grow(len(s) + 2)
 		b.WriteByte('"')
@@ -363,33 +453,117 @@ func (tr *translator) str(s string) string {
 	return tr.k("hex", 0, string(b))
 }
 
+// targ is an argument of a helper call: pongo2 source (s), or a literal
+// value the call table holds (v, when lit).
+type targ struct {
+	s   string
+	v   any
+	lit bool
+}
+
+func lit(v any) targ { return targ{v: v, lit: true} }
+
 // k renders a helper call.
 func (tr *translator) k(op string, pos int, args ...string) string {
+	n := len(tr.targs)
+	for _, a := range args {
+		tr.targs = append(tr.targs, targ{s: a})
+	}
+	return tr.kpop(op, pos, nil, n)
+}
+
+// kt renders a helper call of arguments already split into source and
+// literals.
+func (tr *translator) kt(op string, pos int, args ...targ) string {
 	return tr.kk(op, pos, nil, args)
 }
+
+// kpop renders a helper call of the arguments pushed on tr.targs since n,
+// and pops them.
+func (tr *translator) kpop(op string, pos int, kw []string, n int) string {
+	v := tr.kk(op, pos, kw, tr.targs[n:])
+	tr.targs = tr.targs[:n]
+	return v
+}
+
+// arg translates a helper call argument: a constant that the call table
+// can hold is passed as is, without being written as pongo2 source and
+// read back (the value is the one literal would decode).
+func (tr *translator) arg(e expr) targ {
+	if c, ok := e.(*constExpr); ok {
+		if c.isStr {
+			if isPlainText(c.str) {
+				return lit(c.str)
+			}
+		} else {
+			switch v := c.val.(type) {
+			case bool:
+				return lit(v)
+			case int:
+				if v >= 0 && v < 1e18 { // what isPlainInt takes
+					return lit(v)
+				}
+			}
+		}
+	}
+	return targ{s: tr.expr(e)}
+}
+
+// isPlainText reports whether tr.str writes s as a string literal (not as
+// a hex helper call).
+func isPlainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// callStrings are the first helper calls without dynamic arguments.
+var callStrings = func() (t [256]string) {
+	for i := range t {
+		t[i] = helper + "(" + strconv.Itoa(i) + ")"
+	}
+	return t
+}()
 
 // kk renders a helper call whose last len(kw) arguments are keyword
 // arguments: __k(index, dynamic args...), with literal arguments kept in the
 // call table.
-func (tr *translator) kk(op string, pos int, kw []string, args []string) string {
-	c := call{op: op, pos: pos, args: make([]any, len(args)), kw: kw, nkw: len(kw)}
-	var b strings.Builder
-	b.WriteString(helper)
-	b.WriteByte('(')
-	b.WriteString(strconv.Itoa(len(tr.calls)))
+func (tr *translator) kk(op string, pos int, kw []string, args []targ) string {
+	// The arguments go to a window of tr.argv: callTable copies them out.
+	n := len(tr.argv)
+	tr.argv = slices.Grow(tr.argv, len(args))[:n+len(args)]
+	c := call{op: op, pos: pos, args: tr.argv[n : n+len(args) : n+len(args)], kw: kw, nkw: len(kw)}
+	if c.args == nil {
+		c.args = []any{}
+	}
+	tr.nargs += len(args)
+	b := append(tr.kbuf[:0], helper...)
+	b = append(b, '(')
+	b = strconv.AppendInt(b, int64(len(tr.calls)), 10)
 	for i, a := range args {
-		if v, ok := literal(a); ok {
+		if a.lit {
+			c.args[i] = a.v
+			continue
+		}
+		if v, ok := literal(a.s); ok {
 			c.args[i] = v
 			continue
 		}
 		c.args[i] = dynArg{}
 		c.ndyn++
-		b.WriteByte(',')
-		b.WriteString(a)
+		b = append(b, ',')
+		b = append(b, a.s...)
 	}
-	b.WriteByte(')')
+	b = append(b, ')')
+	tr.kbuf = b
 	tr.calls = append(tr.calls, c)
-	return b.String()
+	if c.ndyn == 0 && len(tr.calls)-1 < len(callStrings) {
+		return callStrings[len(tr.calls)-1]
+	}
+	return string(b)
 }
 
 // literal decodes a pongo2 literal the translator wrote: a string, a
@@ -404,7 +578,11 @@ func literal(a string) (any, bool) {
 		n, err := strconv.Atoi(a)
 		return n, err == nil
 	case isPlainStringLit(a):
+		if strings.IndexByte(a, '\\') < 0 {
+			return a[1 : len(a)-1], true
+		}
 		var b strings.Builder
+		b.Grow(len(a) - 2)
 		for i := 1; i < len(a)-1; i++ {
 			if a[i] == '\\' {
 				i++
@@ -430,15 +608,15 @@ func callIndex(v string) (int, bool) {
 // strOf is v printed as Jinja prints it. A helper call renders its own
 // result, literals pongo2 prints like Python are emitted as they are, and
 // any other value goes through the str filter.
-func (tr *translator) strOf(v string) string {
+func (tr *translator) strOf(v string) (string, string) {
 	if i, ok := callIndex(v); ok {
 		tr.calls[i].asText = true
-		return v
+		return v, ""
 	}
 	if v == "true" || v == "false" || isPlainInt(v) {
-		return v
+		return v, ""
 	}
-	return v + "|" + strFilter
+	return v, "|" + strFilter
 }
 
 func isPlainInt(v string) bool {
@@ -496,17 +674,20 @@ func (tr *translator) expr(e expr) string {
 	case *constExpr:
 		return tr.constant(e)
 	case *listExpr:
-		items := make([]string, len(e.items))
-		for i, x := range e.items {
-			items[i] = tr.expr(x)
+		n := len(tr.targs)
+		for _, x := range e.items {
+			a := tr.arg(x)
+			tr.targs = append(tr.targs, a)
 		}
-		return tr.k("list", e.p, items...)
+		return tr.kpop("list", e.p, nil, n)
 	case *dictExpr:
-		items := make([]string, 0, 2*len(e.keys))
+		n := len(tr.targs)
 		for i := range e.keys {
-			items = append(items, tr.expr(e.keys[i]), tr.expr(e.vals[i]))
+			k := tr.arg(e.keys[i])
+			v := tr.arg(e.vals[i])
+			tr.targs = append(tr.targs, k, v)
 		}
-		return tr.k("dict", e.p, items...)
+		return tr.kpop("dict", e.p, nil, n)
 	case *attrExpr:
 		if n, ok := e.x.(*nameExpr); ok && n.name == "loop" && tr.loopDepth > 0 {
 			if e.name == "length" {
@@ -518,7 +699,7 @@ func (tr *translator) expr(e expr) string {
 			tr.fail(errAt(e.p, "loop.%s is not supported", e.name))
 			return "0"
 		}
-		return tr.k("attr", e.p, tr.expr(e.x), strconv.Quote(e.name))
+		return tr.kt("attr", e.p, targ{s: tr.expr(e.x)}, lit(e.name))
 	case *itemExpr:
 		return tr.k("item", e.p, tr.expr(e.x), tr.expr(e.idx))
 	case *sliceExpr:
@@ -532,8 +713,10 @@ func (tr *translator) expr(e expr) string {
 			return "0"
 		}
 		x := tr.expr(e.x)
-		args, kw := tr.callArgs(e.args, e.kwname)
-		return tr.kk("filter", e.p, kw, append([]string{strconv.Quote(e.name), x}, args...))
+		n := len(tr.targs)
+		tr.targs = append(tr.targs, lit(e.name), targ{s: x})
+		kw := tr.callArgs(e.args, e.kwname)
+		return tr.kpop("filter", e.p, kw, n)
 	case *testExpr:
 		if !knownTests[e.name] {
 			tr.fail(&syntaxError{pos: e.p, msg: "unknown test '" + e.name + "'", hint: didYouMean(e.name, knownTests)})
@@ -541,16 +724,19 @@ func (tr *translator) expr(e expr) string {
 		}
 		var v string
 		if n, ok := e.x.(*nameExpr); ok && (e.name == "defined" || e.name == "undefined") {
-			v = tr.k("defname", e.p, strconv.Quote(pname(n.name)))
+			v = tr.kt("defname", e.p, lit(pname(n.name)))
 			if e.name == "undefined" {
 				v = tr.k("not", e.p, v)
 			}
 		} else {
-			args := []string{strconv.Quote(e.name), tr.expr(e.x)}
+			x := tr.expr(e.x)
+			n := len(tr.targs)
+			tr.targs = append(tr.targs, lit(e.name), targ{s: x})
 			for _, a := range e.args {
-				args = append(args, tr.expr(a))
+				v := tr.arg(a)
+				tr.targs = append(tr.targs, v)
 			}
-			v = tr.k("test", e.p, args...)
+			v = tr.kpop("test", e.p, nil, n)
 		}
 		if e.negate {
 			v = tr.k("not", e.p, v)
@@ -578,23 +764,23 @@ func (tr *translator) expr(e expr) string {
 			if e.op == "or" {
 				cond = "not " + cond
 			}
-			tr.out.WriteString("{% set " + t + " = " + l + " %}{% if " + cond + " %}")
+			tr.w("{% set ", t, " = ", l, " %}{% if ", cond, " %}")
 			r := tr.expr(e.r)
-			tr.out.WriteString("{% set " + t + " = " + r + " %}{% endif %}")
+			tr.w("{% set ", t, " = ", r, " %}{% endif %}")
 			return t
 		}
 		return tr.k(binOps[e.op], e.p, tr.expr(e.l), tr.expr(e.r))
 	case *condExpr:
 		t := tr.newTemp()
 		c := tr.expr(e.cond)
-		tr.out.WriteString("{% if " + tr.k("truth", e.p, c) + " %}")
+		tr.w("{% if ", tr.k("truth", e.p, c), " %}")
 		a := tr.expr(e.a)
-		tr.out.WriteString("{% set " + t + " = " + a + " %}{% else %}")
+		tr.w("{% set ", t, " = ", a, " %}{% else %}")
 		b := tr.k("none", e.p)
 		if e.b != nil {
 			b = tr.expr(e.b)
 		}
-		tr.out.WriteString("{% set " + t + " = " + b + " %}{% endif %}")
+		tr.w("{% set ", t, " = ", b, " %}{% endif %}")
 		return t
 	}
 	tr.fail(errAt(e.at(), "unsupported expression"))
@@ -676,6 +862,9 @@ func (tr *translator) optExpr(e expr) string {
 }
 
 func (tr *translator) constant(e *constExpr) string {
+	if e.isStr {
+		return tr.str(e.str)
+	}
 	switch v := e.val.(type) {
 	case nil:
 		return tr.k("none", e.p)
@@ -706,23 +895,24 @@ func (tr *translator) constant(e *constExpr) string {
 // callArgs translates arguments for kk: trailing keyword arguments are
 // returned as names (they travel in the op string), any keyword argument
 // followed by a positional one as a "kw" helper call.
-func (tr *translator) callArgs(args []expr, kw []string) ([]string, []string) {
+//
+// The arguments are pushed on tr.targs.
+func (tr *translator) callArgs(args []expr, kw []string) []string {
 	first := len(args) // first of the trailing keyword arguments
 	for first > 0 && kw != nil && kw[first-1] != "" {
 		first--
 	}
-	out := make([]string, len(args))
 	for i, a := range args {
-		v := tr.expr(a)
+		v := tr.arg(a)
 		if i < first && kw != nil && kw[i] != "" {
-			v = tr.k("kw", a.at(), strconv.Quote(kw[i]), v)
+			v = targ{s: tr.kt("kw", a.at(), lit(kw[i]), v)}
 		}
-		out[i] = v
+		tr.targs = append(tr.targs, v)
 	}
 	if first == len(args) {
-		return out, nil
+		return nil
 	}
-	return out, kw[first:]
+	return kw[first:]
 }
 
 func (tr *translator) call(e *callExpr) string {
@@ -733,22 +923,27 @@ func (tr *translator) call(e *callExpr) string {
 				tr.fail(errAt(e.p, "return() takes exactly one argument"))
 				return "0"
 			}
-			return tr.k("return", e.p, tr.expr(e.args[0]))
+			return tr.kt("return", e.p, tr.arg(e.args[0]))
 		}
-		args, kw := tr.callArgs(e.args, e.kwname)
-		return tr.kk("@"+pname(fn.name), e.p, kw, args)
+		n := len(tr.targs)
+		kw := tr.callArgs(e.args, e.kwname)
+		return tr.kpop("@"+pname(fn.name), e.p, kw, n)
 	case *attrExpr:
 		if n, ok := fn.x.(*nameExpr); ok && n.name == "loop" && tr.loopDepth > 0 {
 			tr.fail(errAt(fn.p, "loop.%s() is not supported", fn.name))
 			return "0"
 		}
 		x := tr.expr(fn.x)
-		args, kw := tr.callArgs(e.args, e.kwname)
-		return tr.kk("meth", fn.p, kw, append([]string{x, strconv.Quote(fn.name)}, args...))
+		n := len(tr.targs)
+		tr.targs = append(tr.targs, targ{s: x}, lit(fn.name))
+		kw := tr.callArgs(e.args, e.kwname)
+		return tr.kpop("meth", fn.p, kw, n)
 	}
 	f := tr.expr(e.fn)
-	args, kw := tr.callArgs(e.args, e.kwname)
-	return tr.kk("callv", e.p, kw, append([]string{f}, args...))
+	n := len(tr.targs)
+	tr.targs = append(tr.targs, targ{s: f})
+	kw := tr.callArgs(e.args, e.kwname)
+	return tr.kpop("callv", e.p, kw, n)
 }
 
 // constValue evaluates literal expressions at compile time (macro defaults).
@@ -758,7 +953,7 @@ func constValue(e expr) (any, bool) {
 		if _, ok := e.val.(callerRef); ok {
 			return nil, false
 		}
-		return e.val, true
+		return e.value(), true
 	case *listExpr:
 		l := &List{V: make([]any, 0, len(e.items))}
 		for _, x := range e.items {

@@ -27,6 +27,15 @@ type unsetT struct{}
 // Args splits the arguments a Go function received from a template into
 // positional arguments and keyword arguments. Lists arrive as []any.
 func Args(args []any) (positional []any, kwargs map[string]any) {
+	npos := 0
+	for _, a := range args {
+		if _, ok := a.(kwArg); !ok {
+			npos++
+		}
+	}
+	if npos > 0 {
+		positional = make([]any, 0, npos)
+	}
 	for _, a := range args {
 		if kw, ok := a.(kwArg); ok {
 			if kwargs == nil {
