@@ -61,7 +61,10 @@ func (c *compilation) globals(self int, rc *renderCall, incremental bool) map[st
 	g["config"] = func(args ...any) (any, error) {
 		pos, kw := jinja.Args(args)
 		if len(pos) == 1 {
-			if m, ok := pos[0].(map[string]any); ok {
+			if m, ok := pos[0].(map[string]any); ok { // config({'materialized': 'view'})
+				if kw == nil {
+					kw = make(map[string]any, len(m))
+				}
 				for k, v := range m {
 					kw[k] = v
 				}

@@ -72,3 +72,19 @@ models:
 		t.Fatalf("found %d of the %d tests", seen, len(wants))
 	}
 }
+
+// config() also takes one dict, as dbt's does.
+func TestConfigTakesADict(t *testing.T) {
+	fsys := fstest.MapFS{
+		"dbt_project.yml": {Data: []byte("name: p\nprofile: p\n")},
+		"models/a.sql":    {Data: []byte("{{ config({'materialized': 'table', 'tags': ['x']}) }}select 1 as id")},
+	}
+	m, ds := compiler.Compile(context.Background(), compiler.Options{FS: fsys, Target: benchTarget()})
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	n := m.Nodes["model.p.a"]
+	if n == nil || n.Materialized() != "table" || len(n.Tags) != 1 || n.Tags[0] != "x" {
+		t.Fatalf("node %+v", n)
+	}
+}

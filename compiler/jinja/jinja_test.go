@@ -55,6 +55,8 @@ func testGlobals(seen map[string]any) map[string]any {
 		"this":           relation{Schema: "main", Identifier: "orders"},
 		"target":         map[string]any{"name": "dev", "schema": "main"},
 		"cols":           []any{"a", "b", "c"},
+		"big":            int64(7), // as a driver returns numbers
+		"f32":            float32(1.5),
 		"adapter": map[string]any{
 			"quote": func(args ...any) string { return `"` + fmt.Sprint(args[0]) + `"` },
 		},
@@ -81,6 +83,11 @@ func TestRender(t *testing.T) {
 		{"loop last", "{% for c in cols %}{{ c }}{% if not loop.last %},{% endif %}{% endfor %}", "a,b,c"},
 		{"loop vars", "{% for c in cols %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}{{ loop.revindex }}{{ loop.length }} {% endfor %}", "10True33 21False23 32False13 "},
 		{"join", "{{ cols|join(', ') }}", "a, b, c"},
+		// Values of types Jinja has no name for print, not crash.
+		{"other numbers", "{{ big }} {{ f32 }} {{ [big, f32] }} {{ {'n': big} }}", "7 1.5 [7, 1.5] {'n': 7}"},
+		{"function not called", "{{ adapter.quote }} {{ this.quoted }}", "<function> <function>"},
+		{"caller not called", "{% macro w() %}{{ caller }}{% endmacro %}{% call w() %}x{% endcall %}", "<function>"},
+		{"macro default reads itself", "{% macro m(a=a ~ '') %}[{{ a }}]{% endmacro %}{{ m() }}", "[]"},
 		{"concat", "{{ 'a' ~ 1 }}", "a1"},
 		{"defined", "{% if x is defined %}yes{% else %}no{% endif %}{% if cols is defined %}Y{% endif %}{% if y is not defined %}N{% endif %}", "noYN"},
 		{"defined none", "{% set z = none %}{% if z is defined %}def{% endif %}{% if z is none %}none{% endif %}", "defnone"},

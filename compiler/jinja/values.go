@@ -303,6 +303,22 @@ func toNumber(v any) (number, bool) {
 
 // render is Jinja's str() for output: undefined and none render empty.
 func render(v any) string {
+	switch v.(type) {
+	case string, nil, int, bool, float64, fmt.Stringer, error:
+		return renderScalar(v)
+	}
+	_, isList := asList(v)
+	_, isMap := asMap(v)
+	if isList || isMap {
+		var b strings.Builder
+		writeRepr(&b, v, false)
+		return b.String()
+	}
+	return renderScalar(v)
+}
+
+// renderScalar renders a value that is not a list or a mapping.
+func renderScalar(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
@@ -321,10 +337,30 @@ func render(v any) string {
 		return x.String()
 	case error:
 		return x.Error()
+	case unsetT: // a macro default that reads its own parameter: undefined
+		return ""
+	case *callerFn: // printed without being called
+		return "<function>"
 	}
-	var b strings.Builder
-	writeRepr(&b, v, false)
-	return b.String()
+	// Values Jinja's own types do not cover: other numbers (a driver's
+	// int64, a float32), and functions printed without being called
+	// ({{ this.quoted }}), which Python prints as an object too.
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(rv.Uint(), 10)
+	case reflect.Float32, reflect.Float64:
+		return formatFloat(rv.Float())
+	case reflect.Bool:
+		return renderScalar(rv.Bool())
+	case reflect.String:
+		return rv.String()
+	case reflect.Func:
+		return "<function>"
+	}
+	return fmt.Sprint(v)
 }
 
 func formatFloat(f float64) string {
@@ -418,7 +454,7 @@ func writeRepr(b *strings.Builder, v any, quote bool) {
 		b.WriteByte('}')
 		return
 	}
-	b.WriteString(render(v))
+	b.WriteString(renderScalar(v))
 }
 
 func equal(a, b any) bool {
