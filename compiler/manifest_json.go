@@ -3,6 +3,7 @@ package compiler
 import (
 	"encoding/json"
 	"io"
+	"runtime"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -42,7 +43,8 @@ func (e *jsonWriter) flush() {
 }
 
 func (e *jsonWriter) maybeFlush() {
-	if len(e.buf) >= jsonFlushSize {
+	// A chunk's writer (parallel) has no w: it holds its chunk whole.
+	if e.w != nil && len(e.buf) >= jsonFlushSize {
 		e.flush()
 	}
 }
@@ -190,30 +192,93 @@ func keysFrom[V any](m map[string]V, sorted []string) []string {
 	return keys
 }
 
-func (e *jsonWriter) nodes(m map[string]*Node, ids []string) { writeMap(e, m, ids, e.node) }
+func (e *jsonWriter) nodes(m map[string]*Node, ids []string) {
+	writeMap(e, m, ids, (*jsonWriter).node)
+}
 
 func (e *jsonWriter) stringLists(m map[string][]string, ids []string) {
-	writeMap(e, m, ids, e.strings)
+	writeMap(e, m, ids, (*jsonWriter).strings)
 }
 
 // writeMap writes m as an object, its keys in the order keysFrom gives,
-// each value with write.
-func writeMap[V any](e *jsonWriter, m map[string]V, ids []string, write func(V)) {
+// each value with write. Large maps are encoded in chunks on every core and
+// written in order (mapChunks).
+func writeMap[V any](e *jsonWriter, m map[string]V, ids []string, write func(*jsonWriter, V)) {
 	if m == nil {
 		e.raw("null")
 		return
 	}
+	keys := keysFrom(m, ids)
 	e.buf = append(e.buf, '{')
-	for i, k := range keysFrom(m, ids) {
-		if i > 0 {
-			e.buf = append(e.buf, ',')
+	encode := func(c *jsonWriter, keys []string, first bool) {
+		for i, k := range keys {
+			if i > 0 || !first {
+				c.buf = append(c.buf, ',')
+			}
+			c.str(k)
+			c.buf = append(c.buf, ':')
+			write(c, m[k])
+			c.maybeFlush()
 		}
-		e.str(k)
-		e.buf = append(e.buf, ':')
-		write(m[k])
-		e.maybeFlush()
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 || len(keys) < 2*mapChunk {
+		encode(e, keys, true)
+	} else {
+		e.parallel(len(keys), workers, func(c *jsonWriter, lo, hi int) { encode(c, keys[lo:hi], lo == 0) })
 	}
 	e.buf = append(e.buf, '}')
+}
+
+// mapChunk is how many entries of a large map one goroutine encodes at a
+// time: about 256 KB of JSON for nodes.
+const mapChunk = 256
+
+// parallel encodes items [0, n) in chunks of mapChunk, up to workers at a
+// time, each into its own buffer, and writes the buffers to e in order.
+// At most 2*workers chunks are held at once.
+func (e *jsonWriter) parallel(n, workers int, encode func(c *jsonWriter, lo, hi int)) {
+	e.flush()
+	nchunks := (n + mapChunk - 1) / mapChunk
+	done := make([]chan *jsonWriter, nchunks)
+	for i := range done {
+		done[i] = make(chan *jsonWriter, 1)
+	}
+	slots := make(chan struct{}, 2*workers) // chunks encoded or being encoded, not yet written
+	free := make(chan *jsonWriter, 2*workers)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for i := range nchunks {
+			select {
+			case slots <- struct{}{}:
+			case <-stop:
+				return
+			}
+			go func() {
+				var c *jsonWriter
+				select {
+				case c = <-free:
+					c.buf, c.err = c.buf[:0], nil
+				default:
+					c = &jsonWriter{buf: make([]byte, 0, 2*jsonFlushSize)}
+				}
+				encode(c, i*mapChunk, min((i+1)*mapChunk, n))
+				done[i] <- c
+			}()
+		}
+	}()
+	for i := range nchunks {
+		c := <-done[i]
+		if e.err == nil {
+			e.err = c.err
+		}
+		if e.err == nil {
+			_, e.err = e.w.Write(c.buf)
+		}
+		free <- c
+		<-slots
+	}
 }
 
 // node follows Node's struct tags, field by field.

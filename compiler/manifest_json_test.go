@@ -39,8 +39,11 @@ func expectSameJSON(t *testing.T, m *compiler.Manifest) {
 	}
 }
 
+// TestManifestWriteJSONSynthetic compiles 600 models with 1,800 tests: more
+// than 2,048 nodes, so WriteJSON encodes the node and family maps in
+// parallel chunks (on more than one core).
 func TestManifestWriteJSONSynthetic(t *testing.T) {
-	m, ds := compiler.Compile(context.Background(), compiler.Options{FS: synth.Project(300, 1), Target: benchTarget()})
+	m, ds := compiler.Compile(context.Background(), compiler.Options{FS: synth.Project(600, 1), Target: benchTarget()})
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
