@@ -1,7 +1,6 @@
 package dialect
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -27,12 +26,15 @@ freeze full generated glob ilike inner is isnull join left like map natural
 notnull outer overlaps positional right semi similar struct tablesample
 try_cast unpack verbose`)
 
-var duckdbPlain = regexp.MustCompile(`^[a-z_][a-z0-9_$]*$`)
+// duckdbPlain reports whether ident matches ^[a-z_][a-z0-9_$]*$: an
+// identifier DuckDB reads as written without quotes. A byte loop, not a
+// regexp: every relation and test renders its names through Quote.
+func duckdbPlain(ident string) bool { return plainIdent(ident, false) }
 
 func (DuckDB) Name() string { return "duckdb" }
 
 func (d DuckDB) Quote(ident string) string {
-	if duckdbPlain.MatchString(ident) && !duckdbKeywords[ident] {
+	if duckdbPlain(ident) && !duckdbKeywords[ident] {
 		return ident
 	}
 	return quoteAlways(ident)

@@ -128,7 +128,7 @@ func (s Snowflake) Revoke(kind Kind, rel Relation, privilege, storedRole string)
 // storedName quotes a name as the catalog stores it only when the plain
 // spelling would fold to something else.
 func (s Snowflake) storedName(name string) string {
-	if snowflakePlain.MatchString(name) && name == strings.ToUpper(name) && !snowflakeKeywords[strings.ToLower(name)] {
+	if snowflakePlain(name) && name == strings.ToUpper(name) && !snowflakeKeywords[strings.ToLower(name)] {
 		return name
 	}
 	return quoteAlways(name)
@@ -238,7 +238,7 @@ func storedRole(name string) string {
 	if len(name) >= 2 && name[0] == '"' && name[len(name)-1] == '"' {
 		return strings.ReplaceAll(name[1:len(name)-1], `""`, `"`)
 	}
-	if snowflakePlain.MatchString(name) {
+	if snowflakePlain(name) {
 		return strings.ToUpper(name)
 	}
 	return name

@@ -1,7 +1,6 @@
 package dialect
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -35,7 +34,34 @@ qualify regexp revoke right rlike row rows sample schema select set some
 start table tablesample then to trigger true try_cast union unique update
 using values view when whenever where with`)
 
-var snowflakePlain = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*$`)
+// snowflakePlain reports whether ident matches ^[A-Za-z_][A-Za-z0-9_$]*$.
+func snowflakePlain(ident string) bool { return plainIdent(ident, true) }
+
+// plainIdent reports whether s is a letter or underscore followed by
+// letters, digits, underscores and dollar signs, upper case letters
+// included only when upper is set (ASCII only).
+func plainIdent(s string, upper bool) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c == '_':
+		case c >= 'A' && c <= 'Z':
+			if !upper {
+				return false
+			}
+		case c >= '0' && c <= '9', c == '$':
+			if i == 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 func (Snowflake) Name() string { return "snowflake" }
 
@@ -43,7 +69,7 @@ func (Snowflake) Name() string { return "snowflake" }
 // keyword is quoted in upper case, the name it would fold to unquoted, so
 // `order` still means ORDER.
 func (Snowflake) Quote(ident string) string {
-	if !snowflakePlain.MatchString(ident) {
+	if !snowflakePlain(ident) {
 		return quoteAlways(ident)
 	}
 	if snowflakeKeywords[strings.ToLower(ident)] {
