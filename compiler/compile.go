@@ -774,11 +774,11 @@ func (c *compilation) link() {
 		return
 	}
 	m.Order = order
+	// dbt's parent_map and child_map are the frozen graph's adjacency, an
+	// entry for every node: Manifest.Parents, Children and WriteJSON read
+	// them from the graph rather than from two maps of every node (60 MB
+	// and a second of a 100,000-model compile).
 	m.Graph = g
-	// dbt's parent_map and child_map are the frozen graph's adjacency:
-	// an entry (possibly empty) for every node and every id a node
-	// depends on, each list distinct and sorted.
-	m.ParentMap, m.ChildMap = g.Families()
 }
 
 func (c *compilation) reportCycle(path []string) {

@@ -90,17 +90,22 @@ func TestSyntheticProjectCompiles(t *testing.T) {
 	if got := len(m.Nodes); got != 200+200*3 {
 		t.Fatalf("%d nodes, want %d", got, 800)
 	}
-	// parent_map and child_map are built apart from the graph: they must
-	// agree with it.
-	for _, id := range m.Graph.IDs() {
-		if p, want := m.ParentMap[id], m.Graph.Parents(id); !slices.Equal(p, want) {
-			t.Fatalf("parent_map[%s] = %v, graph says %v", id, p, want)
+	// A node's parents are what it depends on; its children the nodes
+	// that depend on it.
+	children := map[string][]string{}
+	for _, n := range m.All() {
+		if p, want := m.Parents(n.UniqueID), n.DependsOn; !slices.Equal(p, want) && len(p)+len(want) > 0 {
+			t.Fatalf("Parents(%s) = %v, depends_on %v", n.UniqueID, p, want)
 		}
-		if c, want := m.ChildMap[id], m.Graph.Children(id); !slices.Equal(c, want) {
-			t.Fatalf("child_map[%s] = %v, graph says %v", id, c, want)
+		for _, p := range n.DependsOn {
+			children[p] = append(children[p], n.UniqueID)
 		}
 	}
-	if len(m.ParentMap) != m.Graph.Len() || len(m.ChildMap) != m.Graph.Len() {
-		t.Fatalf("maps hold %d and %d nodes, graph %d", len(m.ParentMap), len(m.ChildMap), m.Graph.Len())
+	for _, n := range m.All() {
+		want := children[n.UniqueID]
+		slices.Sort(want)
+		if c := m.Children(n.UniqueID); !slices.Equal(c, want) && len(c)+len(want) > 0 {
+			t.Fatalf("Children(%s) = %v, want %v", n.UniqueID, c, want)
+		}
 	}
 }

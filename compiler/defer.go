@@ -15,7 +15,7 @@ func DeferCandidates(m *Manifest, selected map[string]bool) []string {
 	var out []string
 	var visit func(id string)
 	visit = func(id string) {
-		for _, p := range m.ParentMap[id] {
+		for _, p := range m.Parents(id) {
 			if selected[p] || seen[p] {
 				continue
 			}

@@ -22,10 +22,14 @@ const (
 // dependencies and, for executable nodes, the SQL to run. It is a plain value
 // the runner consumes; nothing in it refers to a database connection.
 type Manifest struct {
-	Metadata  Metadata             `json:"metadata"`
-	Nodes     map[string]*Node     `json:"nodes"`
-	Sources   map[string]*Node     `json:"sources"`
-	Exposures map[string]*Node     `json:"exposures"`
+	Metadata  Metadata         `json:"metadata"`
+	Nodes     map[string]*Node `json:"nodes"`
+	Sources   map[string]*Node `json:"sources"`
+	Exposures map[string]*Node `json:"exposures"`
+	// ParentMap and ChildMap are dbt's parent_map and child_map as read
+	// back from a manifest.json. A compiled manifest leaves them nil: its
+	// Graph holds the same lists (read them with Parents and Children),
+	// and WriteJSON writes them from it.
 	ParentMap map[string][]string  `json:"parent_map"`
 	ChildMap  map[string][]string  `json:"child_map"`
 	Macros    map[string]MacroInfo `json:"macros,omitempty"`
@@ -221,6 +225,22 @@ func (m *Manifest) Lookup(id string) (*Node, bool) {
 	}
 	n, ok := m.Exposures[id]
 	return n, ok
+}
+
+// Parents returns the ids the node id depends on, sorted.
+func (m *Manifest) Parents(id string) []string {
+	if m.ParentMap == nil && m.Graph != nil {
+		return m.Graph.Parents(id)
+	}
+	return m.ParentMap[id]
+}
+
+// Children returns the ids that depend on the node id, sorted.
+func (m *Manifest) Children(id string) []string {
+	if m.ChildMap == nil && m.Graph != nil {
+		return m.Graph.Children(id)
+	}
+	return m.ChildMap[id]
 }
 
 // All returns every node, sources and exposures included, sorted by id.

@@ -100,13 +100,18 @@ func (e *jsonWriter) manifest(m *Manifest) {
 		return
 	}
 	// Map keys are written sorted, as encoding/json does. The family maps
-	// have a key for every node: sort their ids once and take each map's
-	// own keys from them (sorting 40,000 ids is a tenth of the encoding).
-	// A compiled manifest's graph holds them sorted already.
+	// have a key for every node: every map's keys are taken from their
+	// sorted ids (sorting 40,000 ids is a tenth of the encoding). A
+	// compiled manifest's graph holds them sorted already, and its family
+	// maps are the graph's adjacency (Manifest.ParentMap).
 	var ids []string
-	if m.Graph != nil {
+	fromGraph := m.ParentMap == nil && m.ChildMap == nil && m.Graph != nil
+	switch {
+	case fromGraph:
+		ids = m.Graph.IDs()
+	case m.Graph != nil:
 		ids = keysFrom(m.ParentMap, m.Graph.IDs())
-	} else {
+	default:
 		ids = sortedMapKeys(m.ParentMap)
 	}
 	e.raw(`{"metadata":`)
@@ -117,10 +122,18 @@ func (e *jsonWriter) manifest(m *Manifest) {
 	e.nodes(m.Sources, ids)
 	e.raw(`,"exposures":`)
 	e.nodes(m.Exposures, ids)
-	e.raw(`,"parent_map":`)
-	e.stringLists(m.ParentMap, ids)
-	e.raw(`,"child_map":`)
-	e.stringLists(m.ChildMap, ids)
+	if fromGraph {
+		// What json.Marshal writes for the maps Graph.Families returns.
+		e.raw(`,"parent_map":`)
+		e.family(ids, m.Graph.ParentIndexes)
+		e.raw(`,"child_map":`)
+		e.family(ids, m.Graph.ChildIndexes)
+	} else {
+		e.raw(`,"parent_map":`)
+		e.stringLists(m.ParentMap, ids)
+		e.raw(`,"child_map":`)
+		e.stringLists(m.ChildMap, ids)
+	}
 	if len(m.Macros) > 0 {
 		e.raw(`,"macros":{`)
 		for i, k := range sortedMapKeys(m.Macros) {
@@ -201,31 +214,51 @@ func (e *jsonWriter) stringLists(m map[string][]string, ids []string) {
 }
 
 // writeMap writes m as an object, its keys in the order keysFrom gives,
-// each value with write. Large maps are encoded in chunks on every core and
-// written in order (mapChunks).
+// each value with write.
 func writeMap[V any](e *jsonWriter, m map[string]V, ids []string, write func(*jsonWriter, V)) {
 	if m == nil {
 		e.raw("null")
 		return
 	}
 	keys := keysFrom(m, ids)
-	e.buf = append(e.buf, '{')
-	encode := func(c *jsonWriter, keys []string, first bool) {
-		for i, k := range keys {
-			if i > 0 || !first {
+	writeObject(e, keys, func(c *jsonWriter, i int) { write(c, m[keys[i]]) })
+}
+
+// family writes a graph's adjacency as an object: for each node, in id
+// order, the ids adj gives (sorted; [] when none).
+func (e *jsonWriter) family(ids []string, adj func(int) []int32) {
+	writeObject(e, ids, func(c *jsonWriter, i int) {
+		c.buf = append(c.buf, '[')
+		for k, j := range adj(i) {
+			if k > 0 {
 				c.buf = append(c.buf, ',')
 			}
-			c.str(k)
+			c.str(ids[j])
+		}
+		c.buf = append(c.buf, ']')
+	})
+}
+
+// writeObject writes an object of keys, the value of keys[i] with value.
+// Large objects are encoded in chunks on every core and written in order
+// (parallel).
+func writeObject(e *jsonWriter, keys []string, value func(c *jsonWriter, i int)) {
+	e.buf = append(e.buf, '{')
+	encode := func(c *jsonWriter, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if i > 0 {
+				c.buf = append(c.buf, ',')
+			}
+			c.str(keys[i])
 			c.buf = append(c.buf, ':')
-			write(c, m[k])
+			value(c, i)
 			c.maybeFlush()
 		}
 	}
-	workers := runtime.GOMAXPROCS(0)
-	if workers < 2 || len(keys) < 2*mapChunk {
-		encode(e, keys, true)
+	if workers := runtime.GOMAXPROCS(0); workers < 2 || len(keys) < 2*mapChunk {
+		encode(e, 0, len(keys))
 	} else {
-		e.parallel(len(keys), workers, func(c *jsonWriter, lo, hi int) { encode(c, keys[lo:hi], lo == 0) })
+		e.parallel(len(keys), workers, encode)
 	}
 	e.buf = append(e.buf, '}')
 }

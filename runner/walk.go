@@ -284,7 +284,7 @@ func buildExecGraph(plan Plan) *execGraph {
 		memo[id] = nil
 		var out []int
 		seen := map[int]bool{}
-		for _, p := range m.ParentMap[id] {
+		for _, p := range m.Parents(id) {
 			if i, ok := index[p]; ok {
 				if !seen[i] {
 					seen[i] = true

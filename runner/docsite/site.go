@@ -240,12 +240,12 @@ func build(s Site) *pageData {
 			p.Mat = n.Materialized()
 			p.Config = shownConfig(n)
 		}
-		for _, id := range m.ParentMap[n.UniqueID] {
+		for _, id := range m.Parents(n.UniqueID) {
 			if j, ok := index[id]; ok {
 				p.Up = append(p.Up, j)
 			}
 		}
-		for _, id := range m.ChildMap[n.UniqueID] {
+		for _, id := range m.Children(n.UniqueID) {
 			if j, ok := index[id]; ok && all[j].ResourceType != compiler.Test {
 				p.Down = append(p.Down, j)
 			}
