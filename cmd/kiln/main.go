@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/kiln-build/kiln/cmd/cli"
@@ -13,6 +14,14 @@ import (
 
 func main() {
 	cli.TuneGC()
+	// KILN_CPUPROFILE=FILE writes a Go CPU profile of the whole command,
+	// for the measurements in docs/performance.md.
+	if path := os.Getenv("KILN_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer f.Close()
+			defer pprof.StopCPUProfile()
+		}
+	}
 	// The first SIGINT/SIGTERM cancels the run (queries are interrupted,
 	// transactions roll back, run_results.json is written, exit 130); a
 	// second one exits at once.
@@ -26,5 +35,7 @@ func main() {
 		<-sigs
 		os.Exit(130)
 	}()
-	os.Exit(cli.Run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr))
+	code := cli.Run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
+	pprof.StopCPUProfile() // os.Exit skips deferred calls
+	os.Exit(code)
 }
