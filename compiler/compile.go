@@ -600,8 +600,8 @@ func (c *compilation) finishModels() {
 		}
 		c.validateConfig(n)
 	})
-	// Apart from the configs: relations may come from generate_*_name
-	// macros, which may read any node's config.
+	// Relations once every config is merged: generate_*_name macros
+	// receive the node with its final config.
 	c.parallel(len(c.models), func(i int) {
 		n := c.models[i].node
 		if n.ResourceType == Model && n.Materialized() == "ephemeral" {
