@@ -88,11 +88,13 @@ type Node struct {
 	Columns      []Column       `json:"columns,omitempty"`
 	Tags         []string       `json:"tags"`
 	Meta         map[string]any `json:"meta,omitempty"`
-	Config       map[string]any `json:"config"`
-	DependsOn    []string       `json:"depends_on"`
-	Refs         []string       `json:"refs,omitempty"`
-	SourceRefs   [][2]string    `json:"sources,omitempty"`
-	Checksum     string         `json:"checksum,omitempty"`
+	// Config is read-only once compiled: generic tests without config of
+	// their own share one map (as their TestMetadata.Kwargs do).
+	Config     map[string]any `json:"config"`
+	DependsOn  []string       `json:"depends_on"`
+	Refs       []string       `json:"refs,omitempty"`
+	SourceRefs [][2]string    `json:"sources,omitempty"`
+	Checksum   string         `json:"checksum,omitempty"`
 	// BodyChecksum is over the target-independent rendered SQL (see
 	// compiler/state.go); MacroDeps the project macros the node calls.
 	BodyChecksum string   `json:"body_checksum,omitempty"`
