@@ -18,33 +18,76 @@ import (
 	"github.com/kiln-build/kiln/runner"
 )
 
-var (
-	flagProjectDir = &ucli.StringFlag{Name: "project-dir", Value: ".", Usage: "directory holding dbt_project.yml (or kiln_project.yml)", EnvVars: []string{"KILN_PROJECT_DIR", "DBT_PROJECT_DIR"}}
-	flagProfiles   = &ucli.StringFlag{Name: "profiles-dir", Usage: "directory holding profiles.yml (default: the project dir, then ~/.kiln, then ~/.dbt)", EnvVars: []string{"KILN_PROFILES_DIR", "DBT_PROFILES_DIR"}}
-	flagTarget     = &ucli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "profile target to use (default: the profile's target:)"}
-	flagVars       = &ucli.StringFlag{Name: "vars", Usage: "variables as YAML or JSON, e.g. --vars '{start_date: 2024-01-01}'"}
-	flagSelect     = &ucli.StringSliceFlag{Name: "select", Aliases: []string{"s"}, Usage: "nodes to include: names, +a, a+, 2+a+1, @a, tag:x, path:dir, config.materialized:table, resource_type:seed, source:s; space = union, comma = intersection"}
-	flagExclude    = &ucli.StringSliceFlag{Name: "exclude", Usage: "nodes to leave out (same grammar as --select)"}
-	flagSelector   = &ucli.StringFlag{Name: "selector", Usage: "a named selector from selectors.yml"}
-	flagThreads    = &ucli.IntFlag{Name: "threads", Usage: "nodes run at once (default: the profile's threads, else 4)"}
-	flagFull       = &ucli.BoolFlag{Name: "full-refresh", Usage: "rebuild incremental models from scratch"}
-	flagEventStart = &ucli.StringFlag{Name: "event-time-start", Usage: "microbatch models: reprocess batches from this time (YYYY-MM-DD[ HH:MM:SS])"}
-	flagEventEnd   = &ucli.StringFlag{Name: "event-time-end", Usage: "microbatch models: reprocess batches up to this time (exclusive)"}
-	flagFailFast   = &ucli.BoolFlag{Name: "fail-fast", Aliases: []string{"x"}, Usage: "stop at the first failure"}
-	flagLogFormat  = &ucli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json (one JSON object per event)"}
-	flagNoColor    = &ucli.BoolFlag{Name: "no-color", Usage: "no colour even on a terminal (NO_COLOR does the same)"}
-)
+// The flags are made afresh for each app: urfave/cli writes into a flag
+// as it parses the command line, and the tests run apps side by side in
+// one process.
+
+func flagProjectDir() *ucli.StringFlag {
+	return &ucli.StringFlag{Name: "project-dir", Value: ".", Usage: "directory holding dbt_project.yml (or kiln_project.yml)", EnvVars: []string{"KILN_PROJECT_DIR", "DBT_PROJECT_DIR"}}
+}
+
+func flagProfiles() *ucli.StringFlag {
+	return &ucli.StringFlag{Name: "profiles-dir", Usage: "directory holding profiles.yml (default: the project dir, then ~/.kiln, then ~/.dbt)", EnvVars: []string{"KILN_PROFILES_DIR", "DBT_PROFILES_DIR"}}
+}
+
+func flagTarget() *ucli.StringFlag {
+	return &ucli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "profile target to use (default: the profile's target:)"}
+}
+
+func flagVars() *ucli.StringFlag {
+	return &ucli.StringFlag{Name: "vars", Usage: "variables as YAML or JSON, e.g. --vars '{start_date: 2024-01-01}'"}
+}
+
+func flagSelect() *ucli.StringSliceFlag {
+	return &ucli.StringSliceFlag{Name: "select", Aliases: []string{"s"}, Usage: "nodes to include: names, +a, a+, 2+a+1, @a, tag:x, path:dir, config.materialized:table, resource_type:seed, source:s; space = union, comma = intersection"}
+}
+
+func flagExclude() *ucli.StringSliceFlag {
+	return &ucli.StringSliceFlag{Name: "exclude", Usage: "nodes to leave out (same grammar as --select)"}
+}
+
+func flagSelector() *ucli.StringFlag {
+	return &ucli.StringFlag{Name: "selector", Usage: "a named selector from selectors.yml"}
+}
+
+func flagThreads() *ucli.IntFlag {
+	return &ucli.IntFlag{Name: "threads", Usage: "nodes run at once (default: the profile's threads, else 4)"}
+}
+
+func flagFull() *ucli.BoolFlag {
+	return &ucli.BoolFlag{Name: "full-refresh", Usage: "rebuild incremental models from scratch"}
+}
+
+func flagEventStart() *ucli.StringFlag {
+	return &ucli.StringFlag{Name: "event-time-start", Usage: "microbatch models: reprocess batches from this time (YYYY-MM-DD[ HH:MM:SS])"}
+}
+
+func flagEventEnd() *ucli.StringFlag {
+	return &ucli.StringFlag{Name: "event-time-end", Usage: "microbatch models: reprocess batches up to this time (exclusive)"}
+}
+
+func flagFailFast() *ucli.BoolFlag {
+	return &ucli.BoolFlag{Name: "fail-fast", Aliases: []string{"x"}, Usage: "stop at the first failure"}
+}
+
+func flagLogFormat() *ucli.StringFlag {
+	return &ucli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json (one JSON object per event)"}
+}
+
+func flagNoColor() *ucli.BoolFlag {
+	return &ucli.BoolFlag{Name: "no-color", Usage: "no colour even on a terminal (NO_COLOR does the same)"}
+}
 
 func projectFlags() []ucli.Flag {
-	return []ucli.Flag{flagProjectDir, flagProfiles, flagTarget, flagVars, flagLogFormat, flagNoColor, flagWait}
+	return []ucli.Flag{flagProjectDir(), flagProfiles(), flagTarget(), flagVars(), flagLogFormat(), flagNoColor(), flagWait()}
 }
 
 func selectFlags() []ucli.Flag {
-	return []ucli.Flag{flagSelect, flagExclude, flagSelector, flagState}
+	return []ucli.Flag{flagSelect(), flagExclude(), flagSelector(), flagState()}
 }
 
 func runFlags() []ucli.Flag {
-	return []ucli.Flag{flagThreads, flagFull, flagFailFast, flagEventStart, flagEventEnd, flagDefer, flagJUnit}
+	return []ucli.Flag{flagThreads(), flagFull(), flagFailFast(), flagEventStart(), flagEventEnd(), flagDefer(), flagJUnit()}
 }
 
 func join(groups ...[]ucli.Flag) []ucli.Flag {
@@ -99,7 +142,7 @@ func commands(e *env_) []*ucli.Command {
 		},
 		{
 			Name: "clean", Usage: "remove target/ (and the project's clean-targets)",
-			Flags:  []ucli.Flag{flagProjectDir},
+			Flags:  []ucli.Flag{flagProjectDir()},
 			Action: func(c *ucli.Context) error { return cleanCommand(c, e) },
 		},
 	}

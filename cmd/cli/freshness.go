@@ -23,7 +23,7 @@ func opsCommands(e *env_) []*ucli.Command {
 			Subcommands: []*ucli.Command{{
 				Name: "freshness", Usage: "check sources against their freshness SLAs and write target/sources.json",
 				Description: "Queries max(loaded_at_field) of every selected source table with a freshness:\nconfig and compares its age with warn_after and error_after. Exit code 1 when one\nis past error_after or cannot be checked.",
-				Flags:       join(projectFlags(), []ucli.Flag{flagSelect, flagExclude, &ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "where to write sources.json (default: target/sources.json)"}}),
+				Flags:       join(projectFlags(), []ucli.Flag{flagSelect(), flagExclude(), &ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "where to write sources.json (default: target/sources.json)"}}),
 				Action:      func(c *ucli.Context) error { return freshnessCommand(c, e) },
 			}},
 		},
@@ -36,7 +36,7 @@ func opsCommands(e *env_) []*ucli.Command {
 		{
 			Name: "reconcile", Usage: "compare two relations (or one model in two targets) on row counts and measure sums per group",
 			Description: "Examples:\n   kiln reconcile --left \"ref('fct_sales')\" --right legacy.daily_sales --group-by day,store_id --measures amount,qty --tolerance 0.5%\n   kiln reconcile --model fct_sales --left-target legacy --right-target dev --group-by day --measures amount\n   kiln reconcile        runs every check configured under meta: {reconcile: [...]} of the models\nExit code 1 when a group is outside tolerance or on one side only.",
-			Flags:       join(projectFlags(), []ucli.Flag{flagSelect, flagExclude, reconcileFlags[0], reconcileFlags[1], reconcileFlags[2], reconcileFlags[3], reconcileFlags[4], reconcileFlags[5], reconcileFlags[6], reconcileFlags[7], reconcileFlags[8]}),
+			Flags:       join(projectFlags(), append([]ucli.Flag{flagSelect(), flagExclude()}, reconcileFlags()...)),
 			Action:      func(c *ucli.Context) error { return reconcileCommand(c, e) },
 		},
 	}

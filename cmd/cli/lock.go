@@ -11,7 +11,9 @@ import (
 	"github.com/kiln-build/kiln/runner"
 )
 
-var flagWait = &ucli.BoolFlag{Name: "wait", Usage: "when another process holds the DuckDB file, wait for it instead of failing (Ctrl-C stops waiting)"}
+func flagWait() *ucli.BoolFlag {
+	return &ucli.BoolFlag{Name: "wait", Usage: "when another process holds the DuckDB file, wait for it instead of failing (Ctrl-C stops waiting)"}
+}
 
 // waitKey marks a command context whose warehouse open waits for a DuckDB
 // file locked by another process (--wait).

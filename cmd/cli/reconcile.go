@@ -14,16 +14,20 @@ import (
 	"github.com/kiln-build/kiln/runner"
 )
 
-var reconcileFlags = []ucli.Flag{
-	&ucli.StringFlag{Name: "left", Usage: "left relation: a name, ref('model') or source('src','table')"},
-	&ucli.StringFlag{Name: "right", Usage: "right relation (same forms as --left)"},
-	&ucli.StringFlag{Name: "model", Usage: "compare this model as built by --left-target and --right-target"},
-	&ucli.StringFlag{Name: "left-target", Usage: "profile target the left side is read in (default: --target)"},
-	&ucli.StringFlag{Name: "right-target", Usage: "profile target the right side is read in (default: --target)"},
-	&ucli.StringFlag{Name: "group-by", Usage: "comma-separated key expressions, e.g. day,store_id"},
-	&ucli.StringFlag{Name: "measures", Usage: "comma-separated measures summed per group, e.g. amount,qty"},
-	&ucli.StringFlag{Name: "tolerance", Value: "0", Usage: "largest relative difference accepted: 0.5% or 0.005"},
-	&ucli.StringFlag{Name: "where", Usage: "a SQL filter applied to both sides"},
+// reconcileFlags are made per app: urfave/cli writes into a flag as it
+// parses, and tests run apps side by side in one process.
+func reconcileFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "left", Usage: "left relation: a name, ref('model') or source('src','table')"},
+		&ucli.StringFlag{Name: "right", Usage: "right relation (same forms as --left)"},
+		&ucli.StringFlag{Name: "model", Usage: "compare this model as built by --left-target and --right-target"},
+		&ucli.StringFlag{Name: "left-target", Usage: "profile target the left side is read in (default: --target)"},
+		&ucli.StringFlag{Name: "right-target", Usage: "profile target the right side is read in (default: --target)"},
+		&ucli.StringFlag{Name: "group-by", Usage: "comma-separated key expressions, e.g. day,store_id"},
+		&ucli.StringFlag{Name: "measures", Usage: "comma-separated measures summed per group, e.g. amount,qty"},
+		&ucli.StringFlag{Name: "tolerance", Value: "0", Usage: "largest relative difference accepted: 0.5% or 0.005"},
+		&ucli.StringFlag{Name: "where", Usage: "a SQL filter applied to both sides"},
+	}
 }
 
 // reconcileCheck is one comparison, from the flags or a model's

@@ -15,11 +15,17 @@ import (
 	"github.com/kiln-build/kiln/runner"
 )
 
-var (
-	flagState = &ucli.StringFlag{Name: "state", Usage: "folder with the artifacts of an earlier run (manifest.json, run_results.json, sources.json) for state:, result: and source_status: selectors and --defer", EnvVars: []string{"KILN_STATE", "DBT_STATE"}}
-	flagDefer = &ucli.BoolFlag{Name: "defer", Usage: "read unselected parents that are not built in this target from the --state manifest's relations"}
-	flagJUnit = &ucli.StringFlag{Name: "junit-xml", Usage: "write the results as JUnit XML to this file"}
-)
+func flagState() *ucli.StringFlag {
+	return &ucli.StringFlag{Name: "state", Usage: "folder with the artifacts of an earlier run (manifest.json, run_results.json, sources.json) for state:, result: and source_status: selectors and --defer", EnvVars: []string{"KILN_STATE", "DBT_STATE"}}
+}
+
+func flagDefer() *ucli.BoolFlag {
+	return &ucli.BoolFlag{Name: "defer", Usage: "read unselected parents that are not built in this target from the --state manifest's relations"}
+}
+
+func flagJUnit() *ucli.StringFlag {
+	return &ucli.StringFlag{Name: "junit-xml", Usage: "write the results as JUnit XML to this file"}
+}
 
 // stateAlias is the catalog name the state's DuckDB file is attached as.
 const stateAlias = "kiln_state"
