@@ -414,9 +414,12 @@ func identChar(r rune) rune {
 	return '_'
 }
 
+// shortHash is the first 10 hex digits of s's SHA-256. Only the 5 bytes
+// they show are encoded: a substring of the full 64-digit string kept
+// all of it alive, 19 MB across a 100,000-model project's tests.
 func shortHash(s string) string {
 	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])[:10]
+	return hex.EncodeToString(h[:5])
 }
 
 // testDir returns what the tests of a property file share.
