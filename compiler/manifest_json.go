@@ -104,14 +104,11 @@ func (e *jsonWriter) manifest(m *Manifest) {
 	// sorted ids (sorting 40,000 ids is a tenth of the encoding). A
 	// compiled manifest's graph holds them sorted already, and its family
 	// maps are the graph's adjacency (Manifest.ParentMap).
-	var ids []string
 	fromGraph := m.ParentMap == nil && m.ChildMap == nil && m.Graph != nil
-	switch {
-	case fromGraph:
+	var ids []string
+	if fromGraph {
 		ids = m.Graph.IDs()
-	case m.Graph != nil:
-		ids = keysFrom(m.ParentMap, m.Graph.IDs())
-	default:
+	} else {
 		ids = sortedMapKeys(m.ParentMap)
 	}
 	e.raw(`{"metadata":`)
@@ -123,7 +120,7 @@ func (e *jsonWriter) manifest(m *Manifest) {
 	e.raw(`,"exposures":`)
 	e.nodes(m.Exposures, ids)
 	if fromGraph {
-		// What json.Marshal writes for the maps Graph.Families returns.
+		// What json.Marshal writes for maps with a sorted list per node.
 		e.raw(`,"parent_map":`)
 		e.family(ids, m.Graph.ParentIndexes)
 		e.raw(`,"child_map":`)

@@ -17,13 +17,18 @@ import (
 
 // expectSameJSON checks that Manifest.WriteJSON writes what json.Marshal
 // writes, byte for byte. A compiled manifest's parent and child maps are
-// its graph's; json.Marshal sees them as the maps Graph.Families makes.
+// its graph's; json.Marshal sees them as maps with a list (never null) for
+// every node.
 func expectSameJSON(t *testing.T, m *compiler.Manifest) {
 	t.Helper()
 	marshaled := m
 	if m != nil && m.ParentMap == nil && m.ChildMap == nil && m.Graph != nil {
 		withMaps := *m
-		withMaps.ParentMap, withMaps.ChildMap = m.Graph.Families()
+		withMaps.ParentMap, withMaps.ChildMap = map[string][]string{}, map[string][]string{}
+		for _, id := range m.Graph.IDs() {
+			withMaps.ParentMap[id] = append([]string{}, m.Parents(id)...)
+			withMaps.ChildMap[id] = append([]string{}, m.Children(id)...)
+		}
 		marshaled = &withMaps
 	}
 	want, werr := json.Marshal(marshaled)

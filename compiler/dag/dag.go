@@ -306,41 +306,6 @@ func (g *Graph) ParentIndexes(i int) []int32 { return g.frozen().parents[i] }
 // slice is shared: do not modify it.
 func (g *Graph) ChildIndexes(i int) []int32 { return g.frozen().children[i] }
 
-// Families returns every node's parents and every node's children by id,
-// each list sorted, with an entry (possibly empty, never nil) for every
-// node. The lists of each map share one backing array (capped, so an
-// append copies).
-func (g *Graph) Families() (parents, children map[string][]string) {
-	g.frozen()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		parents = g.family(g.parents)
-	}()
-	children = g.family(g.children)
-	wg.Wait()
-	return parents, children
-}
-
-func (g *Graph) family(adj [][]int32) map[string][]string {
-	total := 0
-	for _, a := range adj {
-		total += len(a)
-	}
-	all := make([]string, total)
-	m := make(map[string][]string, len(g.ids))
-	for i, a := range adj {
-		names := all[:len(a):len(a)]
-		all = all[len(a):]
-		for k, j := range a {
-			names[k] = g.ids[j]
-		}
-		m[g.ids[i]] = names
-	}
-	return m
-}
-
 func (g *Graph) names(idx []int32) []string {
 	if len(idx) == 0 {
 		return nil
