@@ -95,10 +95,6 @@ type compilation struct {
 
 	manifest *Manifest
 
-	// Shared read-only kwargs of argument-less generic tests, by column
-	// (tests.go).
-	testKwargsByColumn sync.Map
-
 	compat compatState // dbt compatibility: name macros, docs, versions (dbtcompat.go)
 }
 

@@ -27,12 +27,13 @@ type testTarget struct {
 }
 
 // testDir is what the tests declared in one property file share: the
-// folder part of their FQN, and the configs of tests that have none of
-// their own, by test name (testConfig).
+// folder part of their FQN, the configs of tests that have none of their
+// own by test name (testConfig), and the kwargs of tests without
+// arguments by column (testKwargs).
 type testDir struct {
-	fqn     []string // project name and folders
-	mu      sync.Mutex
-	configs map[string]map[string]any
+	fqn             []string // project name and folders
+	mu              sync.Mutex
+	configs, kwargs map[string]map[string]any
 }
 
 // buildTests creates a node for every generic test in property files and
@@ -159,7 +160,7 @@ func (c *compilation) genericTest(s *yamlspec.TestSpec, t testTarget) *Node {
 		return nil
 	}
 	where, _ := cfg["where"].(string)
-	kwargs := c.testKwargs(s.Args, column)
+	kwargs := testKwargs(t.dir, s.Args, column)
 	var sql string
 	deps := []string{t.node.UniqueID}
 	var nameArgs []string
@@ -255,63 +256,70 @@ func (c *compilation) genericTest(s *yamlspec.TestSpec, t testTarget) *Node {
 // (a large project has hundreds of thousands of tests), so a test's
 // Config must be treated as read-only once the test is built.
 func (c *compilation) testConfig(s *yamlspec.TestSpec, t testTarget, name string) map[string]any {
-	own := len(s.Config.Values) > 0
-	if !own {
-		t.dir.mu.Lock()
-		cfg, ok := t.dir.configs[name]
-		t.dir.mu.Unlock()
-		if ok {
-			return cfg
+	build := func() map[string]any {
+		cfg := c.project.ConfigFor(Test, append(t.dir.fqn, name))
+		for k, v := range s.Config.Values {
+			mergeConfig(cfg, k, v)
 		}
-	}
-	cfg := c.project.ConfigFor(Test, append(t.dir.fqn, name))
-	for k, v := range s.Config.Values {
-		mergeConfig(cfg, k, v)
-	}
-	normalizeConfig(cfg)
-	if sev, ok := cfg["severity"].(string); ok {
-		switch strings.ToLower(sev) {
-		case "warn", "error":
-			cfg["severity"] = strings.ToLower(sev)
-		default:
-			c.errorf(s.Pos, "use severity: warn or severity: error", "unknown severity '%s'", sev)
-			return nil
+		normalizeConfig(cfg)
+		if sev, ok := cfg["severity"].(string); ok {
+			switch strings.ToLower(sev) {
+			case "warn", "error":
+				cfg["severity"] = strings.ToLower(sev)
+			default:
+				c.errorf(s.Pos, "use severity: warn or severity: error", "unknown severity '%s'", sev)
+				return nil
+			}
+		} else {
+			cfg["severity"] = "error"
 		}
-	} else {
-		cfg["severity"] = "error"
+		return cfg
 	}
-	if !own {
-		t.dir.mu.Lock()
-		defer t.dir.mu.Unlock()
-		if shared, ok := t.dir.configs[name]; ok {
-			return shared
-		}
-		t.dir.configs[name] = cfg
+	if len(s.Config.Values) > 0 {
+		return build()
 	}
-	return cfg
+	return t.dir.share(t.dir.configs, name, build)
 }
 
 // testKwargs are a generic test's arguments as the manifest's
 // test_metadata.kwargs: its arguments and its column. Tests without
-// arguments share one map per column name (read-only, like testConfig's).
-func (c *compilation) testKwargs(args map[string]any, column string) map[string]any {
-	if len(args) == 0 {
-		if kw, ok := c.testKwargsByColumn.Load(column); ok {
-			return kw.(map[string]any)
+// arguments share one map per column (read-only, like testConfig's).
+func testKwargs(d *testDir, args map[string]any, column string) map[string]any {
+	build := func() map[string]any {
+		kwargs := make(map[string]any, len(args)+1)
+		for k, v := range args {
+			kwargs[k] = v
 		}
+		if column != "" {
+			kwargs["column_name"] = column
+		}
+		return kwargs
 	}
-	kwargs := make(map[string]any, len(args)+1)
-	for k, v := range args {
-		kwargs[k] = v
+	if len(args) > 0 {
+		return build()
 	}
-	if column != "" {
-		kwargs["column_name"] = column
+	return d.share(d.kwargs, column, build)
+}
+
+// share returns maps[key], made by build and stored first if absent. A
+// nil from build (an error) is returned and not stored.
+func (d *testDir) share(maps map[string]map[string]any, key string, build func() map[string]any) map[string]any {
+	d.mu.Lock()
+	m, ok := maps[key]
+	d.mu.Unlock()
+	if ok {
+		return m
 	}
-	if len(args) == 0 {
-		shared, _ := c.testKwargsByColumn.LoadOrStore(column, kwargs)
-		return shared.(map[string]any)
+	if m = build(); m == nil {
+		return nil
 	}
-	return kwargs
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if prev, ok := maps[key]; ok {
+		return prev
+	}
+	maps[key] = m
+	return m
 }
 
 // printArgs is fmt.Sprint(args), which a test's unique id hashes (so it
@@ -426,7 +434,7 @@ func shortHash(s string) string {
 func (c *compilation) testDir(file string) *testDir {
 	fqn := c.testFQN(file, "")
 	fqn = fqn[: len(fqn)-1 : len(fqn)-1] // so each append copies
-	return &testDir{fqn: fqn, configs: map[string]map[string]any{}}
+	return &testDir{fqn: fqn, configs: map[string]map[string]any{}, kwargs: map[string]map[string]any{}}
 }
 
 // testFQN is the FQN of test name declared in a property file.
