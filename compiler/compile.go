@@ -222,7 +222,7 @@ func (c *compilation) run() {
 	}
 	files := c.discover()
 	c.loadMacros(files.macros)
-	c.loadDocs()
+	c.loadDocs(files.docs)
 	props := c.loadProperties(files.properties)
 	c.buildSources(props)
 	c.declareModels(files.models, files.seeds)
@@ -269,6 +269,9 @@ func (c *compilation) run() {
 // projectFiles is what discover found, by role, each sorted.
 type projectFiles struct {
 	models, seeds, macros, properties, singularTests, snapshots []string
+	// docs are the .md files under the model paths, found on the same
+	// walk (loadDocs adds those of docs-paths).
+	docs []string
 }
 
 func (c *compilation) discover() projectFiles {
@@ -300,6 +303,8 @@ func (c *compilation) discover() projectFiles {
 			pf.models = append(pf.models, p)
 		case ".yml", ".yaml":
 			pf.properties = append(pf.properties, p)
+		case ".md":
+			pf.docs = append(pf.docs, p)
 		}
 	})
 	walk(c.project.SeedPaths, func(p string) {
@@ -385,13 +390,14 @@ func (c *compilation) parallel(n int, fn func(i int)) {
 // declareModels creates a node for every model and seed file, so that ref()
 // can be checked while templates render.
 func (c *compilation) declareModels(models, seeds []string) {
-	seen := map[string]diag.Pos{}
+	if len(c.byName) == 0 {
+		c.byName = make(map[string]int, len(models)+len(seeds))
+	}
 	add := func(n *Node) {
-		if prev, dup := seen[n.Name]; dup {
-			c.errorf(n.Pos, fmt.Sprintf("another node named '%s' is declared in %s; rename one of the files", n.Name, prev.File), "duplicate node name '%s'", n.Name)
+		if prev, dup := c.byName[n.Name]; dup {
+			c.errorf(n.Pos, fmt.Sprintf("another node named '%s' is declared in %s; rename one of the files", n.Name, c.models[prev].node.Pos.File), "duplicate node name '%s'", n.Name)
 			return
 		}
-		seen[n.Name] = n.Pos
 		c.byName[n.Name] = len(c.models)
 		c.models = append(c.models, &refable{node: n})
 		c.modelNames = append(c.modelNames, n.Name)
@@ -727,24 +733,44 @@ func (c *compilation) link() {
 		}
 	}
 	ids := make([]string, len(all))
-	nedges := 0
 	for i, n := range all {
 		n.linkPos = int32(i)
 		ids[i] = n.UniqueID
-		nedges += len(n.DependsOn)
 	}
+	// Parents are looked up in parallel, a chunk of nodes at a time, each
+	// chunk with one array behind its parents lists: at 100,000 models
+	// this is a million lookups in maps far larger than the caches.
+	const chunk = 2048
+	type miss struct{ node, slot int }
 	parents := make([][]int32, len(all))
-	flat := make([]int32, 0, nedges) // one array behind every parents list
-	var unknown map[string]int32     // ids depended on but not declared
-	for i, n := range all {
-		start := len(flat)
-		for _, id := range n.DependsOn {
-			if p, ok := m.Lookup(id); ok {
+	misses := make([][]miss, (len(all)+chunk-1)/chunk)
+	c.parallel(len(misses), func(k int) {
+		lo, hi := k*chunk, min((k+1)*chunk, len(all))
+		nedges := 0
+		for _, n := range all[lo:hi] {
+			nedges += len(n.DependsOn)
+		}
+		flat := make([]int32, 0, nedges)
+		for i := lo; i < hi; i++ {
+			start := len(flat)
+			for j, id := range all[i].DependsOn {
+				p, ok := m.Lookup(id)
+				if !ok {
+					misses[k] = append(misses[k], miss{i, j})
+					flat = append(flat, -1)
+					continue
+				}
 				flat = append(flat, p.linkPos)
-				continue
 			}
-			// Unknown ids were reported where they were written; they stay
-			// in the graph as bare nodes, as AddEdge would keep them.
+			parents[i] = flat[start:len(flat):len(flat)]
+		}
+	})
+	// Unknown ids were reported where they were written; they stay in the
+	// graph as bare nodes, as AddEdge would keep them.
+	var unknown map[string]int32
+	for _, ms := range misses {
+		for _, x := range ms {
+			id := all[x.node].DependsOn[x.slot]
 			k, ok := unknown[id]
 			if !ok {
 				if unknown == nil {
@@ -755,9 +781,8 @@ func (c *compilation) link() {
 				ids = append(ids, id)
 				parents = append(parents, nil)
 			}
-			flat = append(flat, k)
+			parents[x.node][x.slot] = k
 		}
-		parents[i] = flat[start:len(flat):len(flat)]
 	}
 	g, err := dag.Build(ids, parents)
 	if err != nil {

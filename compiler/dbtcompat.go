@@ -181,7 +181,7 @@ var docsTag = regexp.MustCompile(`\{%-?\s*(docs|enddocs)\b\s*([^%]*?)\s*-?%\}`)
 
 // loadDocs reads the {% docs name %} blocks of .md files under the model
 // and docs paths.
-func (c *compilation) loadDocs() {
+func (c *compilation) loadDocs(modelDocs []string) {
 	c.compat.docs = map[string]string{}
 	c.compat.nameMacros = false
 	for _, m := range nameMacros {
@@ -189,11 +189,18 @@ func (c *compilation) loadDocs() {
 			c.compat.nameMacros = true
 		}
 	}
-	roots := append(append([]string(nil), c.project.ModelPaths...), c.project.DocsPaths...)
-	seen := map[string]bool{}
-	var files []string
-	for _, root := range roots {
+	// The model paths were walked by discover; walk only the docs-paths
+	// outside them.
+	seen := make(map[string]bool, len(modelDocs))
+	files := append([]string(nil), modelDocs...)
+	for _, f := range files {
+		seen[f] = true
+	}
+	for _, root := range c.project.DocsPaths {
 		root = path.Clean(root)
+		if underAny(root, c.project.ModelPaths) {
+			continue
+		}
 		_ = fs.WalkDir(c.fsys, root, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && path.Ext(p) == ".md" && !seen[p] {
 				seen[p] = true
@@ -241,6 +248,17 @@ func (c *compilation) loadDocs() {
 			c.errorf(diag.Pos{File: f, Offset: tagAt}, "end the block with {% enddocs %}", "docs block '%s' is not closed", open)
 		}
 	}
+}
+
+// underAny reports whether dir is one of roots or inside one.
+func underAny(dir string, roots []string) bool {
+	for _, r := range roots {
+		r = path.Clean(r)
+		if r == "." || dir == r || strings.HasPrefix(dir, r+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // docFunc is doc('name') (and doc('package', 'name')).
