@@ -219,7 +219,8 @@ func (tr *translator) translateUnit(nodes []node, top bool, m *macroNode) ([]byt
 			tr.mark(d.at())
 			tr.w("{% if ", tr.k("unset", d.at(), pname(m.params[i])), " %}")
 			v := tr.expr(d)
-			tr.w("{% set ", pname(m.params[i]), " = ", v, " %}{% endif %}")
+			tr.set(pname(m.params[i]), v)
+			tr.ws("{% endif %}")
 		}
 	}
 	tr.topLevel = top
@@ -272,8 +273,7 @@ func (tr *translator) node(n node, top bool) {
 		tr.mark(n.p)
 		v := tr.expr(n.x)
 		tr.mark(n.p)
-		s, filter := tr.strOf(v)
-		tr.w("{{ ", s, filter, " }}")
+		tr.print(tr.strOf(v))
 	case *ifNode:
 		tr.mark(n.p)
 		opened := 0
@@ -306,7 +306,7 @@ func (tr *translator) node(n node, top bool) {
 			t := tr.newTemp()
 			tr.w("{% for ", t, " in ", it, " %}")
 			for i, v := range n.vars {
-				tr.w("{% set ", pname(v), " = ", tr.k("unpack", n.p, t, strconv.Itoa(i), strconv.Itoa(len(n.vars))), " %}")
+				tr.set(pname(v), tr.k("unpack", n.p, t, strconv.Itoa(i), strconv.Itoa(len(n.vars))))
 			}
 		}
 		tr.nodes(n.body, false)
@@ -331,25 +331,25 @@ func (tr *translator) node(n node, top bool) {
 			obj := tr.expr(n.nsObj)
 			v := tr.expr(n.x)
 			tr.mark(n.p)
-			tr.w("{{ ", tr.k("setattr", n.p, obj, strconv.Quote(n.nsAttr), v), " }}")
+			tr.print(tr.k("setattr", n.p, obj, strconv.Quote(n.nsAttr), v), "")
 		case len(n.names) == 1:
 			v := tr.expr(n.x)
 			tr.mark(n.p)
-			tr.w("{% set ", pname(n.names[0]), " = ", v, " %}")
+			tr.set(pname(n.names[0]), v)
 		default:
 			v := tr.expr(n.x)
 			t := tr.newTemp()
 			tr.mark(n.p)
-			tr.w("{% set ", t, " = ", v, " %}")
+			tr.set(t, v)
 			for i, name := range n.names {
-				tr.w("{% set ", pname(name), " = ", tr.k("unpack", n.p, t, strconv.Itoa(i), strconv.Itoa(len(n.names))), " %}")
+				tr.set(pname(name), tr.k("unpack", n.p, t, strconv.Itoa(i), strconv.Itoa(len(n.names))))
 			}
 		}
 	case *doNode:
 		tr.mark(n.p)
 		v := tr.expr(n.x)
 		tr.mark(n.p)
-		tr.w("{{ ", tr.k("do", n.p, v), " }}")
+		tr.print(tr.k("do", n.p, v), "")
 	case *macroNode:
 		if !top {
 			tr.fail(errAt(n.p, "{%% macro %s %%} must be defined at the top level of a file", n.name))
@@ -378,9 +378,43 @@ func (tr *translator) node(n node, top bool) {
 		call.kwname = append(kw, "caller")
 		v := tr.expr(&call)
 		tr.mark(n.p)
-		s, filter := tr.strOf(v)
-		tr.w("{{ ", s, filter, " }}")
+		tr.print(tr.strOf(v))
 	}
+}
+
+// print writes the output of value v with filter f (as strOf gives them).
+// A helper call prints through the call tag, which pongo2 runs without
+// reflection.
+func (tr *translator) print(v, f string) {
+	if args, ok := callArgs(v); ok && f == "" {
+		tr.w("{% "+printTag+" ", args, " %}")
+		return
+	}
+	tr.w("{{ ", v, f, " }}")
+}
+
+// set writes {% set name = v %}, through the call tag when v is a helper
+// call.
+func (tr *translator) set(name, v string) {
+	if args, ok := callArgs(v); ok {
+		tr.w("{% "+setTag+" ", name, " = ", args, " %}")
+		return
+	}
+	tr.w("{% set ", name, " = ", v, " %}")
+}
+
+// callTags is false only in the test that holds the call tags equal to
+// expression calls.
+var callTags = true
+
+// callArgs returns the arguments of a translated helper call,
+// "__k(3, x)" -> "3, x". A translated expression that starts with
+// "__k(" and ends with ")" is one call: compound expressions are calls too.
+func callArgs(v string) (string, bool) {
+	if !callTags || !strings.HasPrefix(v, helper+"(") || !strings.HasSuffix(v, ")") {
+		return "", false
+	}
+	return v[len(helper)+1 : len(v)-1], true
 }
 
 // callerRef is a constant naming the pongo2 macro holding a call block body.
@@ -764,9 +798,11 @@ func (tr *translator) expr(e expr) string {
 			if e.op == "or" {
 				cond = "not " + cond
 			}
-			tr.w("{% set ", t, " = ", l, " %}{% if ", cond, " %}")
+			tr.set(t, l)
+			tr.w("{% if ", cond, " %}")
 			r := tr.expr(e.r)
-			tr.w("{% set ", t, " = ", r, " %}{% endif %}")
+			tr.set(t, r)
+			tr.ws("{% endif %}")
 			return t
 		}
 		return tr.k(binOps[e.op], e.p, tr.expr(e.l), tr.expr(e.r))
@@ -775,12 +811,14 @@ func (tr *translator) expr(e expr) string {
 		c := tr.expr(e.cond)
 		tr.w("{% if ", tr.k("truth", e.p, c), " %}")
 		a := tr.expr(e.a)
-		tr.w("{% set ", t, " = ", a, " %}{% else %}")
+		tr.set(t, a)
+		tr.ws("{% else %}")
 		b := tr.k("none", e.p)
 		if e.b != nil {
 			b = tr.expr(e.b)
 		}
-		tr.w("{% set ", t, " = ", b, " %}{% endif %}")
+		tr.set(t, b)
+		tr.ws("{% endif %}")
 		return t
 	}
 	tr.fail(errAt(e.at(), "unsupported expression"))
