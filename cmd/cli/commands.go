@@ -177,7 +177,7 @@ func load(c *ucli.Context, e *env_) (*session, error) {
 	if c.Bool("wait") {
 		c.Context = withWait(c.Context, func(msg string) { s.out.info("waiting", "%s", msg) })
 	}
-	fsys := os.DirFS(s.projectDir)
+	fsys := compiler.DirFS(s.projectDir)
 	project, ds := compiler.LoadProject(fsys, e.lookup)
 	if ds.HasErrors() {
 		return nil, s.fail(ds, nil)
