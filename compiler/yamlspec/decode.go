@@ -278,11 +278,12 @@ func (d *Decoder) decode(n *yaml.Node, v reflect.Value) {
 		v.Set(reflect.ValueOf(n))
 		return
 	}
-	if reflect.PointerTo(t).Implements(nodeDecoderType) {
+	self := selfDecodingOf(t)
+	if self == addrDecodes {
 		v.Addr().Interface().(NodeDecoder).DecodeNode(d, n)
 		return
 	}
-	if t.Kind() == reflect.Pointer && t.Implements(nodeDecoderType) {
+	if self == ptrDecodes {
 		// A pointer to a self-decoding type gets the node even when null,
 		// so it can tell "null" (e.g. freshness: null disables) from absent.
 		if v.IsNil() {
@@ -435,6 +436,34 @@ type structInfo struct {
 }
 
 var structInfos sync.Map // reflect.Type -> *structInfo
+
+// How a type decodes itself, if it does: its pointer implements
+// NodeDecoder (addrDecodes), or it is a pointer that does (ptrDecodes).
+const (
+	notSelfDecoding = iota
+	addrDecodes
+	ptrDecodes
+)
+
+var selfDecoding sync.Map // reflect.Type -> int
+
+// selfDecodingOf caches the method-set checks decode makes for every
+// value (reflect.PointerTo and Implements are a map lookup and a method
+// scan each time).
+func selfDecodingOf(t reflect.Type) int {
+	if k, ok := selfDecoding.Load(t); ok {
+		return k.(int)
+	}
+	k := notSelfDecoding
+	switch {
+	case reflect.PointerTo(t).Implements(nodeDecoderType):
+		k = addrDecodes
+	case t.Kind() == reflect.Pointer && t.Implements(nodeDecoderType):
+		k = ptrDecodes
+	}
+	selfDecoding.Store(t, k)
+	return k
+}
 
 func getStructInfo(t reflect.Type) *structInfo {
 	if si, ok := structInfos.Load(t); ok {

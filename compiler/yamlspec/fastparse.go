@@ -23,13 +23,22 @@ import (
 // which also words the errors. FuzzFastParse holds the two parsers to the
 // same tree.
 func fastParse(src []byte) (doc *yaml.Node, ok bool) {
+	doc, _, ok = fastParseKeys(src)
+	return doc, ok
+}
+
+// fastParseKeys is fastParse, also telling whether a mapping of the tree
+// may repeat a key; when not, no mapping does.
+func fastParseKeys(src []byte) (doc *yaml.Node, mayRepeatKeys, ok bool) {
 	defer func() {
 		// A bail, or a bug of this parser: yaml.v3 decides either way.
 		if recover() != nil {
-			doc, ok = nil, false
+			doc, mayRepeatKeys, ok = nil, true, false
 		}
 	}()
-	return newFastParser(src).document(), true
+	p := newFastParser(src)
+	doc = p.document()
+	return doc, p.mayRepeatKeys, true
 }
 
 // bail is the panic value that abandons the fast path, from anywhere in it.
@@ -69,6 +78,10 @@ type fastParser struct {
 	nodes []yaml.Node  // slab the nodes are carved from
 	ptrs  []*yaml.Node // slab the Content slices are carved from
 	stack []*yaml.Node // children of the collections being parsed
+
+	// mayRepeatKeys is set when a mapping may hold a key twice (or is too
+	// large to tell cheaply): Parse then walks the tree for duplicates.
+	mayRepeatKeys bool
 }
 
 func newFastParser(src []byte) *fastParser {
@@ -237,7 +250,34 @@ func (p *fastParser) mapping(k *yaml.Node, ind int) *yaml.Node {
 		}
 	}
 	n.Content = p.leave(mark)
+	p.noteKeys(n.Content)
 	return n
+}
+
+// noteKeys checks the pairs of a mapping just built, while they are in
+// the cache, for a key given twice; a merge key or a large mapping is
+// left to Parse's walk.
+func (p *fastParser) noteKeys(pairs []*yaml.Node) {
+	if p.mayRepeatKeys {
+		return
+	}
+	if len(pairs) > 32 {
+		p.mayRepeatKeys = true
+		return
+	}
+	for i := 0; i < len(pairs); i += 2 {
+		k := pairs[i]
+		if k.Kind != yaml.ScalarNode || k.Value == "<<" {
+			p.mayRepeatKeys = true
+			return
+		}
+		for j := 0; j < i; j += 2 {
+			if pairs[j].Value == k.Value {
+				p.mayRepeatKeys = true
+				return
+			}
+		}
+	}
 }
 
 // mappingValue parses the value after a key's ':' at pos-1, in a mapping at
@@ -548,6 +588,9 @@ func (p *fastParser) flowNode() *yaml.Node {
 	}
 	p.pos++
 	n.Content = p.leave(mark)
+	if open == '{' {
+		p.noteKeys(n.Content)
+	}
 	return n
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/synth"
 )
 
@@ -229,8 +230,18 @@ func FuzzFastParse(f *testing.F) {
 	} {
 		f.Add([]byte(c))
 	}
+	f.Add([]byte("a: 1\nb: {c: 1, c: 2}\n"))
+	f.Add([]byte("- a: 1\n  'a': 2\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		checkAgainstYAMLv3(t, src)
+		// A tree the fast path calls free of repeated keys has none.
+		if doc, mayRepeat, ok := fastParseKeys(src); ok && !mayRepeat {
+			var ds diag.Diagnostics
+			checkDuplicateKeys("f.yml", doc, &ds)
+			if len(ds) > 0 {
+				t.Errorf("fast path missed a duplicate key in %q: %v", src, ds)
+			}
+		}
 	})
 }
 

@@ -31,8 +31,9 @@ func Parse(file string, src []byte) (node *yaml.Node, ds diag.Diagnostics) {
 				Summary: fmt.Sprintf("invalid YAML: %v", r)}}
 		}
 	}()
-	doc, ok := fastParse(src)
+	doc, mayRepeatKeys, ok := fastParseKeys(src)
 	if !ok {
+		mayRepeatKeys = true
 		doc = new(yaml.Node)
 		if err := yaml.Unmarshal(src, doc); err != nil {
 			ds.Append(syntaxDiagnostic(file, src, err))
@@ -43,7 +44,9 @@ func Parse(file string, src []byte) (node *yaml.Node, ds diag.Diagnostics) {
 	if root == nil {
 		return nil, nil
 	}
-	checkDuplicateKeys(file, root, &ds)
+	if mayRepeatKeys { // the fast path checked every mapping as it built it
+		checkDuplicateKeys(file, root, &ds)
+	}
 	return root, ds
 }
 
@@ -105,19 +108,35 @@ func lineOf(src []byte, line int) string {
 func checkDuplicateKeys(file string, n *yaml.Node, ds *diag.Diagnostics) {
 	switch n.Kind {
 	case yaml.MappingNode:
+		// Most mappings have a handful of keys: comparing each key with
+		// the ones before it is quicker than hashing them into a map.
+		const linear = 16
 		var first map[string]*yaml.Node
-		if len(n.Content) > 2 {
+		if len(n.Content) > 2*linear {
 			first = make(map[string]*yaml.Node, len(n.Content)/2)
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
-			if first != nil && k.Kind == yaml.ScalarNode && !isMergeKey(k) {
-				if prev, dup := first[k.Value]; dup {
+			if i > 0 && k.Kind == yaml.ScalarNode && !isMergeKey(k) {
+				var prev *yaml.Node
+				if first != nil {
+					if prev = first[k.Value]; prev == nil {
+						first[k.Value] = k
+					}
+				} else {
+					for j := 0; j < i; j += 2 {
+						if p := n.Content[j]; p.Kind == yaml.ScalarNode && p.Value == k.Value && !isMergeKey(p) {
+							prev = p
+							break
+						}
+					}
+				}
+				if prev != nil {
 					ds.Errorf(diag.Pos{File: file, Line: k.Line, Col: k.Column},
 						fmt.Sprintf("first defined at line %d; remove one of them", prev.Line), "duplicate key %q", k.Value)
-				} else {
-					first[k.Value] = k
 				}
+			} else if first != nil && k.Kind == yaml.ScalarNode && !isMergeKey(k) {
+				first[k.Value] = k
 			}
 			checkDuplicateKeys(file, k, ds)
 			checkDuplicateKeys(file, n.Content[i+1], ds)
