@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -15,6 +16,14 @@ func TestPrintArgsMatchesFmt(t *testing.T) {
 	} {
 		if got, want := printArgs(args), fmt.Sprint(args); got != want {
 			t.Errorf("printArgs(%#v) = %q, want %q", args, got, want)
+		}
+		// A test id's hash is over the same text, the arguments last
+		// (a long file name takes the hash's buffer past its stack size).
+		for _, file := range []string{"models/x.yml", strings.Repeat("d/", 200) + "x.yml"} {
+			want := shortHash(file + "|model.p.orders|id|unique|" + fmt.Sprint(args))
+			if got := testHash(file, "model.p.orders", "id", "unique", args); got != want {
+				t.Errorf("testHash(%#v) = %q, want %q", args, got, want)
+			}
 		}
 	}
 }

@@ -240,13 +240,23 @@ func (c *compilation) genericTest(s *yamlspec.TestSpec, t testTarget) *Node {
 	if tags == nil {
 		tags = []string{}
 	}
-	return &Node{
-		UniqueID:     "test." + c.project.Name + "." + testName + "." + shortHash(t.file+"|"+t.node.UniqueID+"|"+column+"|"+name+"|"+printArgs(s.Args)),
+	// The node and its test metadata are one allocation: a large project
+	// has hundreds of thousands of tests.
+	tn := &testNode{md: TestMetadata{Name: name, Kwargs: kwargs}}
+	tn.n = Node{
+		UniqueID:     "test." + c.project.Name + "." + testName + "." + testHash(t.file, t.node.UniqueID, column, name, s.Args),
 		ResourceType: Test, Name: testName, PackageName: c.project.Name, Path: t.file,
 		FQN: append(t.dir.fqn, testName), Description: s.Description, Tags: tags, Config: cfg,
 		DependsOn: dedupe(deps), CompiledSQL: sql, ColumnName: column, AttachedNode: t.node.UniqueID,
-		TestMetadata: &TestMetadata{Name: name, Kwargs: kwargs}, Pos: s.Pos,
+		TestMetadata: &tn.md, Pos: s.Pos,
 	}
+	return &tn.n
+}
+
+// testNode is a generic test's node with its metadata.
+type testNode struct {
+	n  Node
+	md TestMetadata
 }
 
 // testConfig is a generic test's config: the project's test configs for
@@ -327,15 +337,21 @@ func (d *testDir) share(maps map[string]map[string]any, key string, build func()
 // the tests; the usual arguments (strings, booleans, integers, lists of
 // them) are printed here as fmt prints them, anything else by fmt.
 func printArgs(args map[string]any) string {
+	return string(appendArgs(make([]byte, 0, 64), args))
+}
+
+// appendArgs appends printArgs(args) to b.
+func appendArgs(b []byte, args map[string]any) []byte {
 	if len(args) == 0 {
-		return "map[]"
+		return append(b, "map[]"...)
 	}
-	keys := make([]string, 0, len(args))
+	var keyBuf [8]string
+	keys := keyBuf[:0]
 	for k := range args {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	b := make([]byte, 0, 64)
+	start := len(b)
 	b = append(b, "map["...)
 	for i, k := range keys {
 		if i > 0 {
@@ -345,10 +361,10 @@ func printArgs(args map[string]any) string {
 		b = append(b, ':')
 		var ok bool
 		if b, ok = appendArg(b, args[k], true); !ok {
-			return fmt.Sprint(args)
+			return append(b[:start], fmt.Sprint(args)...)
 		}
 	}
-	return string(append(b, ']'))
+	return append(b, ']')
 }
 
 // appendArg appends v as fmt's %v does, for the types it knows.
@@ -428,6 +444,23 @@ func identChar(r rune) rune {
 func shortHash(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:5])
+}
+
+// testHash is shortHash(file|node|column|name|printArgs(args)), the
+// suffix of a generic test's id, hashed from a buffer on the stack.
+func testHash(file, node, column, name string, args map[string]any) string {
+	var buf [256]byte
+	b := append(buf[:0], file...)
+	for _, part := range [...]string{node, column, name} {
+		b = append(b, '|')
+		b = append(b, part...)
+	}
+	b = append(b, '|')
+	b = appendArgs(b, args)
+	h := sha256.Sum256(b)
+	var out [10]byte
+	hex.Encode(out[:], h[:5])
+	return string(out[:])
 }
 
 // testDir returns what the tests of a property file share.
