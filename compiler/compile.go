@@ -71,6 +71,11 @@ type Options struct {
 
 // compilation is the state of one Compile call.
 type compilation struct {
+	// knownMacros are the project's macro names (nil without macros);
+	// singular are the singular test nodes.
+	knownMacros map[string]bool
+	singular    []*Node
+
 	ctx     context.Context
 	opts    Options
 	fsys    fs.FS
@@ -106,6 +111,12 @@ type refable struct {
 	incr     string // incremental variant, with is_incremental() true
 	call     renderCall
 	yamlCfg  map[string]any
+
+	// What recordState needs of a model's text, found while it is read
+	// for rendering: the project macros it calls, and whether it mentions
+	// target or run_started_at.
+	macroCalls     []string
+	mentionsTarget bool
 }
 
 // Compile loads the project in opts.FS and returns its manifest. All
@@ -232,6 +243,12 @@ func (c *compilation) run() {
 		return
 	}
 	c.baseGlobals = c.makeBaseGlobals()
+	if names := c.env.Macros(); len(names) > 0 {
+		c.knownMacros = make(map[string]bool, len(names))
+		for _, n := range names {
+			c.knownMacros[n] = true
+		}
+	}
 	c.addBuiltins(c.baseGlobals)
 	c.renderModels()
 	c.renderSnapshots(snaps)
@@ -525,6 +542,10 @@ func (c *compilation) renderModel(i int) {
 	}
 	r.node.RawSQL = fileText(src)
 	r.node.Checksum = checksum(src)
+	if c.knownMacros != nil {
+		r.macroCalls = macroCalls(r.node.RawSQL, c.knownMacros)
+	}
+	r.mentionsTarget = mentionsTarget(r.node.RawSQL)
 	tmpl, ds := c.env.CompileString(r.node.Path, r.node.RawSQL)
 	if ds.HasErrors() {
 		c.addDiags(ds)

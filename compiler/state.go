@@ -67,21 +67,16 @@ func (c *compilation) recordState(macroFiles []string) {
 			}
 		}
 	}
-	names := c.env.Macros()
-	if len(names) > 0 {
-		known := make(map[string]bool, len(names))
-		for _, n := range names {
-			known[n] = true
-		}
+	if known := c.knownMacros; known != nil {
 		calls := map[string][]string{}
 		for name, body := range bodies {
 			calls[name] = macroCalls(body, known)
 		}
-		closure := func(text string) []string {
-			stack := macroCalls(text, known)
-			if len(stack) == 0 {
+		closure := func(direct []string) []string {
+			if len(direct) == 0 {
 				return nil
 			}
+			stack := append([]string(nil), direct...)
 			seen := map[string]bool{}
 			for len(stack) > 0 {
 				n := stack[len(stack)-1]
@@ -99,13 +94,22 @@ func (c *compilation) recordState(macroFiles []string) {
 			sort.Strings(ids)
 			return ids
 		}
-		nodes := make([]*Node, 0, len(c.manifest.Nodes))
-		for _, n := range c.manifest.Nodes {
-			if n.RawSQL != "" {
-				nodes = append(nodes, n)
+		// The nodes with SQL of their own: models (whose calls renderModel
+		// found), snapshots and singular tests.
+		c.parallel(len(c.models), func(i int) {
+			r := c.models[i]
+			switch {
+			case r.node.ResourceType == Model:
+				if r.node.RawSQL != "" {
+					r.node.MacroDeps = closure(r.macroCalls)
+				}
+			case r.node.RawSQL != "":
+				r.node.MacroDeps = closure(macroCalls(r.node.RawSQL, known))
 			}
+		})
+		for _, n := range c.singular {
+			n.MacroDeps = closure(macroCalls(n.RawSQL, known))
 		}
-		c.parallel(len(nodes), func(i int) { nodes[i].MacroDeps = closure(nodes[i].RawSQL) })
 	}
 	// Only models that read target values or the clock, directly or
 	// through a project macro, are rendered a second time.
@@ -115,9 +119,16 @@ func (c *compilation) recordState(macroFiles []string) {
 			targetMacros["macro."+c.project.Name+"."+name] = true
 		}
 	}
+	// The models' ids in one array: a body names its refs by index, and
+	// at 100,000 models reaching each id through its node was a chain of
+	// cache misses.
+	ids := make([]string, len(c.models))
+	for i, r := range c.models {
+		ids[i] = r.node.UniqueID
+	}
 	c.parallel(len(c.models), func(i int) {
 		if r := c.models[i]; r.node.ResourceType == Model && r.tmpl != nil {
-			r.node.BodyChecksum = checksum([]byte(c.normalizedBody(i, r, targetMacros)))
+			r.node.BodyChecksum = checksum([]byte(c.normalizedBody(i, r, targetMacros, ids)))
 		}
 	})
 }
@@ -159,10 +170,10 @@ func mentionsTarget(text string) bool {
 
 // normalizedBody is the model rendered without anything that depends on
 // the target: refs, sources and this become node ids, target.* a token.
-func (c *compilation) normalizedBody(i int, r *refable, targetMacros map[string]bool) string {
+func (c *compilation) normalizedBody(i int, r *refable, targetMacros map[string]bool, ids []string) string {
 	text := r.rendered
 	srcIDs := r.call.srcIDs
-	targetDependent := mentionsTarget(r.node.RawSQL)
+	targetDependent := r.mentionsTarget
 	for _, m := range r.node.MacroDeps {
 		targetDependent = targetDependent || targetMacros[m]
 	}
@@ -188,6 +199,7 @@ func (c *compilation) normalizedBody(i int, r *refable, targetMacros map[string]
 		}
 	}
 	var b strings.Builder
+	b.Grow(len(text) + 64)
 	for {
 		k := strings.IndexByte(text, phMark)
 		if k < 0 {
@@ -202,7 +214,9 @@ func (c *compilation) normalizedBody(i int, r *refable, targetMacros map[string]
 			continue
 		}
 		b.WriteString(text[:k])
-		b.WriteString("ref(" + c.models[idx].node.UniqueID + ")")
+		b.WriteString("ref(")
+		b.WriteString(ids[idx])
+		b.WriteByte(')')
 		text = text[k+2+j:]
 	}
 	return b.String()

@@ -565,12 +565,14 @@ func (c *compilation) singularTest(file string) {
 	}
 	sql := strings.TrimSpace(c.withCTEs(-1, out))
 	sql = strings.TrimRight(sql, ";")
-	c.manifest.Nodes[id] = &Node{
+	n := &Node{
 		UniqueID: id, ResourceType: Test, Name: name, PackageName: c.project.Name, Path: file,
 		FQN: c.fqn(file, c.project.TestPaths), Tags: tags, Config: cfg, DependsOn: sortedKeys(deps),
 		Refs: refs, SourceRefs: rc.sources, RawSQL: fileText(src), CompiledSQL: sql, Checksum: checksum(src),
 		Pos: diag.Pos{File: file, Line: 1, Col: 1},
 	}
+	c.manifest.Nodes[id] = n
+	c.singular = append(c.singular, n)
 }
 
 // buildExposures creates exposure nodes with their dependencies.
