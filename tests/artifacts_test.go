@@ -1,0 +1,67 @@
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A run rewrites only the compiled and executed SQL files whose text
+// changed: an unchanged file keeps its inode (it is not replaced), a
+// changed one gets the new text.
+func TestUnchangedArtifactsAreNotRewritten(t *testing.T) {
+	dir := project(t, map[string]string{
+		"models/a.sql": "select 1 as id\n",
+		"models/b.sql": "select id from {{ ref('a') }}\n",
+	})
+	files := []string{
+		"target/compiled/shop/models/a.sql", "target/compiled/shop/models/b.sql",
+		"target/run/shop/models/a.sql", "target/run/shop/models/b.sql",
+	}
+	stat := func() map[string]os.FileInfo {
+		out := map[string]os.FileInfo{}
+		for _, f := range files {
+			fi, err := os.Stat(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[f] = fi
+		}
+		return out
+	}
+	read := func(f string) string {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	// The first run creates the views; from the second on, what runs
+	// (with its drop of the old view) is the same each time.
+	mustKiln(t, dir, 0, "run")
+	mustKiln(t, dir, 0, "run")
+	first := stat()
+	mustKiln(t, dir, 0, "run")
+	second := stat()
+	for _, f := range files {
+		if !os.SameFile(first[f], second[f]) {
+			t.Errorf("%s was rewritten by a run that did not change it", f)
+		}
+	}
+	writeFiles(t, dir, map[string]string{"models/a.sql": "select 2 as id\n"})
+	mustKiln(t, dir, 0, "run")
+	third := stat()
+	for _, f := range files {
+		changed := strings.HasSuffix(f, "/a.sql")
+		if os.SameFile(second[f], third[f]) == changed {
+			t.Errorf("%s: replaced=%v after a change to a.sql only", f, !changed)
+		}
+	}
+	if got := read("target/compiled/shop/models/a.sql"); !strings.Contains(got, "select 2") {
+		t.Errorf("compiled a.sql not updated: %q", got)
+	}
+	if got := read("target/run/shop/models/a.sql"); !strings.Contains(got, "select 2") {
+		t.Errorf("executed a.sql not updated: %q", got)
+	}
+}
