@@ -129,84 +129,92 @@ func (c *compilation) warnf(pos diag.Pos, hint, format string, args ...any) {
 	c.diagsMu.Unlock()
 }
 
-// addRenderBuiltins adds the members whose state is one render's:
-// run_query, statement and load_result.
-func (c *compilation) addRenderBuiltins(g map[string]any, self int) {
-	var results map[string]any
-	nodeID := ""
-	if self >= 0 {
-		nodeID = c.models[self].node.UniqueID
-	}
-	if nodeID != "" && c.queryDeferred(nodeID) {
-		g["execute"] = false
-	}
-	query := func(sql string) (*QueryTable, error) {
-		if nodeID != "" {
-			c.compat.queryMu.Lock()
-			if c.compat.queryNodes == nil {
-				c.compat.queryNodes = map[string]bool{}
+// makeQueryBuiltin makes the members whose state is one render's:
+// run_query, statement and load_result (renderScope).
+func (s *renderScope) makeQueryBuiltin(name string) any {
+	c := s.c
+	switch name {
+	case "run_query":
+		return func(args ...any) (any, error) {
+			pos, _ := jinja.Args(args)
+			if len(pos) != 1 {
+				return nil, diag.Diagnostic{Summary: "run_query() takes one SQL string"}
 			}
-			c.compat.queryNodes[nodeID] = true
-			c.compat.queryMu.Unlock()
+			return s.query(c.substitute(fmt.Sprint(pos[0]), nil))
 		}
-		deferred := c.queryDeferred(nodeID)
-		if nodeID == "" { // tests, hooks, operations: after relations are final
-			deferred = c.opts.Query == nil || !c.compat.relationsFinal || c.opts.QueryOnly != nil
+	case "statement":
+		return func(args ...any) (any, error) {
+			pos, kw := jinja.Args(args)
+			name := "main"
+			if v := argAt(pos, 0); v != nil {
+				name = fmt.Sprint(v)
+			} else if v, ok := kw["name"]; ok && v != nil {
+				name = fmt.Sprint(v)
+			}
+			body, ok := kw["caller"]
+			if !ok || !jinja.IsCaller(body) {
+				return nil, diag.Diagnostic{Summary: "statement() is used as {% call statement('name', fetch_result=True) %} ... {% endcall %}"}
+			}
+			sql, err := jinja.CallCaller(body)
+			if err != nil {
+				return nil, err
+			}
+			t, err := s.query(c.substitute(strings.TrimSpace(sql), nil))
+			if err != nil {
+				return nil, err
+			}
+			if s.results == nil {
+				s.results = map[string]any{}
+			}
+			r := map[string]any{"response": map[string]any{"code": "SUCCESS", "rows_affected": len(t.rows)}, "data": nil, "table": nil}
+			if jinja.Truth(kw["fetch_result"]) {
+				r["data"] = t.Items()
+				r["table"] = t
+			}
+			s.results[name] = r
+			return "", nil
 		}
-		if deferred {
-			return &QueryTable{}, nil
+	case "load_result":
+		return func(args ...any) (any, error) {
+			pos, _ := jinja.Args(args)
+			if r, ok := s.results[fmt.Sprint(argAt(pos, 0))]; ok {
+				return r, nil
+			}
+			return nil, nil
 		}
-		rows, cols, err := c.opts.Query(c.ctx, sql)
-		if err != nil {
-			return nil, diag.Diagnostic{Summary: "run_query: " + err.Error()}
-		}
-		return newQueryTable(rows, cols), nil
 	}
-	g["run_query"] = func(args ...any) (any, error) {
-		pos, _ := jinja.Args(args)
-		if len(pos) != 1 {
-			return nil, diag.Diagnostic{Summary: "run_query() takes one SQL string"}
-		}
-		return query(c.substitute(fmt.Sprint(pos[0]), nil))
+	return nil
+}
+
+// query runs sql for run_query() and statement(), or, when the render
+// cannot query yet, returns an empty table (and marks a model's render as
+// one that queries).
+func (s *renderScope) query(sql string) (*QueryTable, error) {
+	c := s.c
+	nodeID := ""
+	if s.self >= 0 {
+		nodeID = c.models[s.self].node.UniqueID
 	}
-	g["statement"] = func(args ...any) (any, error) {
-		pos, kw := jinja.Args(args)
-		name := "main"
-		if v := argAt(pos, 0); v != nil {
-			name = fmt.Sprint(v)
-		} else if v, ok := kw["name"]; ok && v != nil {
-			name = fmt.Sprint(v)
+	if nodeID != "" {
+		c.compat.queryMu.Lock()
+		if c.compat.queryNodes == nil {
+			c.compat.queryNodes = map[string]bool{}
 		}
-		body, ok := kw["caller"]
-		if !ok || !jinja.IsCaller(body) {
-			return nil, diag.Diagnostic{Summary: "statement() is used as {% call statement('name', fetch_result=True) %} ... {% endcall %}"}
-		}
-		sql, err := jinja.CallCaller(body)
-		if err != nil {
-			return nil, err
-		}
-		t, err := query(c.substitute(strings.TrimSpace(sql), nil))
-		if err != nil {
-			return nil, err
-		}
-		if results == nil {
-			results = map[string]any{}
-		}
-		r := map[string]any{"response": map[string]any{"code": "SUCCESS", "rows_affected": len(t.rows)}, "data": nil, "table": nil}
-		if jinja.Truth(kw["fetch_result"]) {
-			r["data"] = t.Items()
-			r["table"] = t
-		}
-		results[name] = r
-		return "", nil
+		c.compat.queryNodes[nodeID] = true
+		c.compat.queryMu.Unlock()
 	}
-	g["load_result"] = func(args ...any) (any, error) {
-		pos, _ := jinja.Args(args)
-		if r, ok := results[fmt.Sprint(argAt(pos, 0))]; ok {
-			return r, nil
-		}
-		return nil, nil
+	deferred := c.queryDeferred(nodeID)
+	if nodeID == "" { // tests, hooks, operations: after relations are final
+		deferred = c.opts.Query == nil || !c.compat.relationsFinal || c.opts.QueryOnly != nil
 	}
+	if deferred {
+		return &QueryTable{}, nil
+	}
+	rows, cols, err := c.opts.Query(c.ctx, sql)
+	if err != nil {
+		return nil, diag.Diagnostic{Summary: "run_query: " + err.Error()}
+	}
+	return newQueryTable(rows, cols), nil
 }
 
 // queryDeferred reports whether a model runs queries while rendering but

@@ -552,12 +552,12 @@ func (c *compilation) renderModel(i int) {
 		return
 	}
 	r.tmpl = tmpl
-	out, err := c.render(tmpl, c.globals(i, &r.call, false))
+	out, err := c.renderIn(tmpl, c.scope(i, &r.call, false))
 	if c.queryDeferred(r.node.UniqueID) {
 		// run_query() without a connection: render again as dbt parses,
 		// with execute false (builtins.go).
 		r.call = renderCall{}
-		out, err = c.render(tmpl, c.globals(i, &r.call, false))
+		out, err = c.renderIn(tmpl, c.scope(i, &r.call, false))
 	}
 	if err != nil {
 		c.addRenderError(r.node.Path, err)
@@ -567,7 +567,7 @@ func (c *compilation) renderModel(i int) {
 	if c.materializedOf(r) == "incremental" {
 		// The incremental variant: is_incremental() is true.
 		var rc renderCall
-		out, err := c.render(tmpl, c.globals(i, &rc, true))
+		out, err := c.renderIn(tmpl, c.scope(i, &rc, true))
 		if err != nil {
 			c.addRenderError(r.node.Path, err)
 			return

@@ -54,76 +54,179 @@ type renderCall struct {
 	srcIDs   []string
 }
 
-// globals builds the names of one render that are its own; they shadow
-// the shared c.baseGlobals (see render).
-func (c *compilation) globals(self int, rc *renderCall, incremental bool) map[string]any {
-	g := make(map[string]any, 16)
-	g["config"] = func(args ...any) (any, error) {
-		pos, kw := jinja.Args(args)
-		if len(pos) == 1 {
-			if m, ok := pos[0].(map[string]any); ok { // config({'materialized': 'view'})
-				if kw == nil {
-					kw = make(map[string]any, len(m))
-				}
-				for k, v := range m {
-					kw[k] = v
-				}
-			}
-		} else if len(pos) > 1 {
-			return nil, diag.Diagnostic{Summary: "config() takes keyword arguments only", Hint: "write config(materialized='table')"}
-		}
-		if rc.config == nil {
-			rc.config = map[string]any{}
-		}
-		for k, v := range kw {
-			rc.config[k] = v
-		}
-		return "", nil
-	}
-	g["ref"] = func(args ...any) (any, error) {
-		pos, kw := jinja.Args(args)
-		if len(pos) == 0 || len(pos) > 2 {
-			return nil, diag.Diagnostic{Summary: "ref() takes a model name (and optionally a package name)", Hint: "write ref('stg_orders')"}
-		}
-		name := fmt.Sprint(pos[len(pos)-1])
-		idx, ok := c.byName[name]
-		if vidx, found, err := c.versionedRef(name, kw); err != nil {
-			return nil, err
-		} else if found {
-			idx, ok = vidx, true
-		}
-		if !ok {
-			return nil, diag.Diagnostic{Summary: fmt.Sprintf("unknown ref '%s'", name), Hint: c.refHint(name)}
-		}
-		if idx == self {
-			return nil, diag.Diagnostic{Summary: fmt.Sprintf("model '%s' refers to itself", name), Hint: "use {{ this }} for the model's own relation"}
-		}
-		rc.refs = append(rc.refs, idx)
-		rc.refNames = append(rc.refNames, name)
-		return c.placeholderRelation(idx), nil
-	}
-	g["source"] = func(args ...any) (any, error) {
-		pos, _ := jinja.Args(args)
-		if len(pos) != 2 {
-			return nil, diag.Diagnostic{Summary: "source() takes a source name and a table name", Hint: "write source('raw_pos', 'transactions')"}
-		}
-		sname, tname := fmt.Sprint(pos[0]), fmt.Sprint(pos[1])
-		src, ok := c.sourceByName[sname+"."+tname]
-		if !ok {
-			return nil, diag.Diagnostic{Summary: fmt.Sprintf("unknown source '%s.%s'", sname, tname), Hint: c.sourceHint(sname, tname)}
-		}
-		rc.sources = append(rc.sources, [2]string{sname, tname})
-		rc.srcIDs = append(rc.srcIDs, src.UniqueID)
-		r := src.Relation
-		return RelationRef{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier, text: src.RelationName}, nil
-	}
+// renderScope is one render's own globals, which shadow the shared
+// c.baseGlobals: config, ref, source and is_incremental; this and model in
+// a model's render; run_query, statement and load_result; and execute,
+// false, when a model's queries wait (builtins.go). Each is made when the
+// template first reads it: most read two or three, and making all of them
+// for every render was a tenth of a large compile's allocations.
+type renderScope struct {
+	c           *compilation
+	self        int
+	rc          *renderCall
+	incremental bool
+	noExecute   bool
+	made        [len(scopedNames)]any
+	results     map[string]any // statement() results, for load_result()
+}
+
+var scopedNames = [...]string{"config", "ref", "source", "is_incremental", "this", "model", "run_query", "statement", "load_result", "execute"}
+
+func (c *compilation) scope(self int, rc *renderCall, incremental bool) *renderScope {
+	s := &renderScope{c: c, self: self, rc: rc, incremental: incremental}
 	if self >= 0 {
-		g["this"] = c.placeholderRelation(self)
-		g["model"] = map[string]any{"name": c.models[self].node.Name, "unique_id": c.models[self].node.UniqueID}
+		s.noExecute = c.queryDeferred(c.models[self].node.UniqueID)
 	}
-	g["is_incremental"] = func() bool { return incremental }
-	c.addRenderBuiltins(g, self)
+	return s
+}
+
+// globals is a render's own globals as a map, for callers that add to them.
+func (c *compilation) globals(self int, rc *renderCall, incremental bool) map[string]any {
+	s := c.scope(self, rc, incremental)
+	g := make(map[string]any, len(scopedNames)+4)
+	for _, name := range s.Names() {
+		g[name], _ = s.Lookup(name)
+	}
 	return g
+}
+
+func (s *renderScope) Names() []string {
+	names := make([]string, 0, len(scopedNames))
+	for _, name := range scopedNames {
+		if _, ok := s.index(name); ok {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// index is name's slot in made, if the render has it.
+func (s *renderScope) index(name string) (int, bool) {
+	i := -1
+	switch name {
+	case "config":
+		i = 0
+	case "ref":
+		i = 1
+	case "source":
+		i = 2
+	case "is_incremental":
+		i = 3
+	case "this":
+		i = 4
+	case "model":
+		i = 5
+	case "run_query":
+		i = 6
+	case "statement":
+		i = 7
+	case "load_result":
+		i = 8
+	case "execute":
+		i = 9
+	}
+	switch {
+	case i < 0,
+		(i == 4 || i == 5) && s.self < 0,
+		i == 9 && !s.noExecute:
+		return 0, false
+	}
+	return i, true
+}
+
+func (s *renderScope) Lookup(name string) (any, bool) {
+	i, ok := s.index(name)
+	if !ok {
+		return nil, false
+	}
+	if s.made[i] == nil {
+		s.made[i] = s.make(i)
+	}
+	return s.made[i], true
+}
+
+func (s *renderScope) make(i int) any {
+	c, rc, self := s.c, s.rc, s.self
+	switch scopedNames[i] {
+	case "config":
+		return func(args ...any) (any, error) {
+			pos, kw := jinja.Args(args)
+			if len(pos) == 1 {
+				if m, ok := pos[0].(map[string]any); ok { // config({'materialized': 'view'})
+					if kw == nil {
+						kw = make(map[string]any, len(m))
+					}
+					for k, v := range m {
+						kw[k] = v
+					}
+				}
+			} else if len(pos) > 1 {
+				return nil, diag.Diagnostic{Summary: "config() takes keyword arguments only", Hint: "write config(materialized='table')"}
+			}
+			if rc.config == nil {
+				rc.config = map[string]any{}
+			}
+			for k, v := range kw {
+				rc.config[k] = v
+			}
+			return "", nil
+		}
+	case "ref":
+		return func(args ...any) (any, error) {
+			pos, kw := jinja.Args(args)
+			if len(pos) == 0 || len(pos) > 2 {
+				return nil, diag.Diagnostic{Summary: "ref() takes a model name (and optionally a package name)", Hint: "write ref('stg_orders')"}
+			}
+			name := fmt.Sprint(pos[len(pos)-1])
+			idx, ok := c.byName[name]
+			if vidx, found, err := c.versionedRef(name, kw); err != nil {
+				return nil, err
+			} else if found {
+				idx, ok = vidx, true
+			}
+			if !ok {
+				return nil, diag.Diagnostic{Summary: fmt.Sprintf("unknown ref '%s'", name), Hint: c.refHint(name)}
+			}
+			if idx == self {
+				return nil, diag.Diagnostic{Summary: fmt.Sprintf("model '%s' refers to itself", name), Hint: "use {{ this }} for the model's own relation"}
+			}
+			rc.refs = append(rc.refs, idx)
+			rc.refNames = append(rc.refNames, name)
+			return c.placeholderRelation(idx), nil
+		}
+	case "source":
+		return func(args ...any) (any, error) {
+			pos, _ := jinja.Args(args)
+			if len(pos) != 2 {
+				return nil, diag.Diagnostic{Summary: "source() takes a source name and a table name", Hint: "write source('raw_pos', 'transactions')"}
+			}
+			sname, tname := fmt.Sprint(pos[0]), fmt.Sprint(pos[1])
+			src, ok := c.sourceByName[sname+"."+tname]
+			if !ok {
+				return nil, diag.Diagnostic{Summary: fmt.Sprintf("unknown source '%s.%s'", sname, tname), Hint: c.sourceHint(sname, tname)}
+			}
+			rc.sources = append(rc.sources, [2]string{sname, tname})
+			rc.srcIDs = append(rc.srcIDs, src.UniqueID)
+			r := src.Relation
+			return RelationRef{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier, text: src.RelationName}, nil
+		}
+	case "is_incremental":
+		incremental := s.incremental
+		return func() bool { return incremental }
+	case "this":
+		return c.placeholderRelation(self)
+	case "model":
+		return map[string]any{"name": c.models[self].node.Name, "unique_id": c.models[self].node.UniqueID}
+	case "execute":
+		return false
+	}
+	return s.makeQueryBuiltin(scopedNames[i])
+}
+
+// renderIn executes a template with the render's own globals in s over
+// the shared ones.
+func (c *compilation) renderIn(t *jinja.Template, s *renderScope) (string, error) {
+	return t.ExecuteScope(s, c.baseGlobals)
 }
 
 // render executes a template with a render's own globals over the shared

@@ -274,18 +274,26 @@ func (u *unit) parse(out []byte) *diag.Diagnostic {
 // (keyState): pongo2 copies the context and checks every key with a regular
 // expression on each render, so one key costs less than one per field.
 type renderState struct {
-	u           *unit
-	local, base map[string]any
-	depth       int  // macro depth: 0 in a model body
-	inMacro     bool // a macro body, where return() has a slot
-	retSet      bool // return() ran; retV is its value
-	retV        any
+	u       *unit
+	local   Scope // nil: none
+	base    map[string]any
+	depth   int  // macro depth: 0 in a model body
+	inMacro bool // a macro body, where return() has a slot
+	retSet  bool // return() ran; retV is its value
+	retV    any
 }
 
 const (
 	keyHelper = "__k"
 	keyState  = "__k_s"
 )
+
+func (st *renderState) lookupLocal(name string) (any, bool) {
+	if st.local == nil {
+		return nil, false
+	}
+	return st.local.Lookup(name)
+}
 
 // stateOf returns the state of the render ctx belongs to (nil outside one).
 func stateOf(ctx *pongo2.ExecutionContext) *renderState {
@@ -302,7 +310,7 @@ func unitOf(ctx *pongo2.ExecutionContext) *unit {
 }
 
 // globalsOf returns the globals layers of the render ctx belongs to.
-func globalsOf(ctx *pongo2.ExecutionContext) (local, base map[string]any) {
+func globalsOf(ctx *pongo2.ExecutionContext) (local Scope, base map[string]any) {
 	if st := stateOf(ctx); st != nil {
 		return st.local, st.base
 	}
@@ -312,11 +320,38 @@ func globalsOf(ctx *pongo2.ExecutionContext) (local, base map[string]any) {
 // global looks a name up in the render's globals.
 func global(ctx *pongo2.ExecutionContext, name string) (any, bool) {
 	local, base := globalsOf(ctx)
-	if v, ok := local[name]; ok {
-		return v, true
+	if local != nil {
+		if v, ok := local.Lookup(name); ok {
+			return v, true
+		}
 	}
 	v, ok := base[name]
 	return v, ok
+}
+
+// Scope is a render's own globals, looked up by name as the template reads
+// them, so they can be made on first use rather than a map of them for
+// every render.
+type Scope interface {
+	Lookup(name string) (any, bool)
+	// Names lists what Lookup knows, for "did you mean" hints.
+	Names() []string
+}
+
+// MapScope is a Scope over a map.
+type MapScope map[string]any
+
+func (m MapScope) Lookup(name string) (any, bool) {
+	v, ok := m[name]
+	return v, ok
+}
+
+func (m MapScope) Names() []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	return names
 }
 
 // Execute renders the template with the given globals (ref, config, this,
@@ -329,6 +364,11 @@ func (t *Template) Execute(globals map[string]any) (string, error) {
 // render's own names, shadows base, names shared by every render (read
 // only). Layering spares each render a copy of the shared names.
 func (t *Template) ExecuteWith(local, base map[string]any) (string, error) {
+	return t.ExecuteScope(MapScope(local), base)
+}
+
+// ExecuteScope is ExecuteWith with the render's own names in a Scope.
+func (t *Template) ExecuteScope(local Scope, base map[string]any) (string, error) {
 	// A model body has no return slot (return() outside a macro fails) and
 	// is at macro depth 0.
 	// The bytes pongo2 rendered into: expandText makes the one string.
@@ -351,7 +391,7 @@ func (t *Template) ExecuteWith(local, base map[string]any) (string, error) {
 func (u *unit) context(st *renderState, extra int) pongo2.Context {
 	c := contextPool.Get().(pongo2.Context)
 	for _, n := range u.names {
-		if v, ok := st.local[n]; ok {
+		if v, ok := st.lookupLocal(n); ok {
 			c[n] = v
 		} else if v, ok := st.base[n]; ok {
 			c[n] = v
@@ -435,7 +475,8 @@ func (u *unit) textLen() int {
 // invoke runs a macro with the caller's globals plus its bound parameters.
 func (m *Macro) invoke(ctx *pongo2.ExecutionContext, args []any) (any, error) {
 	var depth int
-	var local, base map[string]any
+	var local Scope
+	var base map[string]any
 	if st := stateOf(ctx); st != nil {
 		depth, local, base = st.depth, st.local, st.base
 	}

@@ -406,10 +406,11 @@ func callName(ctx *pongo2.ExecutionContext, name string, args []any) (any, error
 		}
 	}
 	local, base := globalsOf(ctx)
-	for _, g := range []map[string]any{local, base} {
-		for k := range g {
-			cands = append(cands, k)
-		}
+	if local != nil {
+		cands = append(cands, local.Names()...)
+	}
+	for k := range base {
+		cands = append(cands, k)
 	}
 	if u != nil {
 		for k := range u.env.macros {
