@@ -100,38 +100,22 @@ func (s *renderScope) Names() []string {
 	return names
 }
 
-// index is name's slot in made, if the render has it.
+// index is name's slot in made, if the render has it: this and model only
+// in a model's render, execute only when its queries wait.
 func (s *renderScope) index(name string) (int, bool) {
-	i := -1
-	switch name {
-	case "config":
-		i = 0
-	case "ref":
-		i = 1
-	case "source":
-		i = 2
-	case "is_incremental":
-		i = 3
-	case "this":
-		i = 4
-	case "model":
-		i = 5
-	case "run_query":
-		i = 6
-	case "statement":
-		i = 7
-	case "load_result":
-		i = 8
-	case "execute":
-		i = 9
+	for i, n := range scopedNames {
+		if n != name {
+			continue
+		}
+		switch n {
+		case "this", "model":
+			return i, s.self >= 0
+		case "execute":
+			return i, s.noExecute
+		}
+		return i, true
 	}
-	switch {
-	case i < 0,
-		(i == 4 || i == 5) && s.self < 0,
-		i == 9 && !s.noExecute:
-		return 0, false
-	}
-	return i, true
+	return 0, false
 }
 
 func (s *renderScope) Lookup(name string) (any, bool) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// printArgs feeds test ids, which must not change: it must print what
+// appendArgs feeds test ids, which must not change: it must print what
 // fmt.Sprint prints.
 func TestPrintArgsMatchesFmt(t *testing.T) {
 	for _, args := range []map[string]any{
@@ -14,8 +14,8 @@ func TestPrintArgsMatchesFmt(t *testing.T) {
 		{"quote": false, "values": []any{"x"}}, {"to": "ref('a')", "field": "id"}, {"n": 3, "f": 1.5},
 		{"m": map[string]any{"a": 1}}, {"l": []any{[]any{"x"}}}, {"z": "", "a": []any{}}, {"s": []string{"x"}},
 	} {
-		if got, want := printArgs(args), fmt.Sprint(args); got != want {
-			t.Errorf("printArgs(%#v) = %q, want %q", args, got, want)
+		if got, want := string(appendArgs([]byte("x"), args)), "x"+fmt.Sprint(args); got != want {
+			t.Errorf("appendArgs(%#v) = %q, want %q", args, got, want)
 		}
 		// A test id's hash is over the same text, the arguments last
 		// (a long file name takes the hash's buffer past its stack size).

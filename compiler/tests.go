@@ -332,15 +332,10 @@ func (d *testDir) share(maps map[string]map[string]any, key string, build func()
 	return m
 }
 
-// printArgs is fmt.Sprint(args), which a test's unique id hashes (so it
-// must not change). Printing through reflection was a fifth of building
+// appendArgs appends fmt.Sprint(args), which a test's unique id hashes (so
+// it must not change). Printing through reflection was a fifth of building
 // the tests; the usual arguments (strings, booleans, integers, lists of
 // them) are printed here as fmt prints them, anything else by fmt.
-func printArgs(args map[string]any) string {
-	return string(appendArgs(make([]byte, 0, 64), args))
-}
-
-// appendArgs appends printArgs(args) to b.
 func appendArgs(b []byte, args map[string]any) []byte {
 	if len(args) == 0 {
 		return append(b, "map[]"...)
@@ -441,12 +436,16 @@ func identChar(r rune) rune {
 // shortHash is the first 10 hex digits of s's SHA-256. Only the 5 bytes
 // they show are encoded: a substring of the full 64-digit string kept
 // all of it alive, 19 MB across a 100,000-model project's tests.
-func shortHash(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:5])
+func shortHash(s string) string { return shortHashOf([]byte(s)) }
+
+func shortHashOf(b []byte) string {
+	h := sha256.Sum256(b)
+	var out [10]byte
+	hex.Encode(out[:], h[:5])
+	return string(out[:])
 }
 
-// testHash is shortHash(file|node|column|name|printArgs(args)), the
+// testHash is shortHash(file|node|column|name|fmt.Sprint(args)), the
 // suffix of a generic test's id, hashed from a buffer on the stack.
 func testHash(file, node, column, name string, args map[string]any) string {
 	var buf [256]byte
@@ -456,11 +455,7 @@ func testHash(file, node, column, name string, args map[string]any) string {
 		b = append(b, part...)
 	}
 	b = append(b, '|')
-	b = appendArgs(b, args)
-	h := sha256.Sum256(b)
-	var out [10]byte
-	hex.Encode(out[:], h[:5])
-	return string(out[:])
+	return shortHashOf(appendArgs(b, args))
 }
 
 // testDir returns what the tests of a property file share.

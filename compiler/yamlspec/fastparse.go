@@ -21,15 +21,9 @@ import (
 // ok is false for anything outside the subset, or that the parser is unsure
 // about, and for every syntax error: the caller then parses with yaml.v3,
 // which also words the errors. FuzzFastParse holds the two parsers to the
-// same tree.
-func fastParse(src []byte) (doc *yaml.Node, ok bool) {
-	doc, _, ok = fastParseKeys(src)
-	return doc, ok
-}
-
-// fastParseKeys is fastParse, also telling whether a mapping of the tree
-// may repeat a key; when not, no mapping does.
-func fastParseKeys(src []byte) (doc *yaml.Node, mayRepeatKeys, ok bool) {
+// same tree. mayRepeatKeys is false when no mapping of the tree repeats a
+// key, which the parser checks as it closes each mapping.
+func fastParse(src []byte) (doc *yaml.Node, mayRepeatKeys, ok bool) {
 	defer func() {
 		// A bail, or a bug of this parser: yaml.v3 decides either way.
 		if recover() != nil {

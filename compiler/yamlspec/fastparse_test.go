@@ -235,7 +235,7 @@ func FuzzFastParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte) {
 		checkAgainstYAMLv3(t, src)
 		// A tree the fast path calls free of repeated keys has none.
-		if doc, mayRepeat, ok := fastParseKeys(src); ok && !mayRepeat {
+		if doc, mayRepeat, ok := fastParse(src); ok && !mayRepeat {
 			var ds diag.Diagnostics
 			checkDuplicateKeys("f.yml", doc, &ds)
 			if len(ds) > 0 {
@@ -256,7 +256,7 @@ func BenchmarkParseProperties(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, src := range files {
-				if _, ok := fastParse(src); !ok {
+				if _, _, ok := fastParse(src); !ok {
 					b.Fatal("not on the fast path")
 				}
 			}

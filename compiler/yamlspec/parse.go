@@ -31,7 +31,7 @@ func Parse(file string, src []byte) (node *yaml.Node, ds diag.Diagnostics) {
 				Summary: fmt.Sprintf("invalid YAML: %v", r)}}
 		}
 	}()
-	doc, mayRepeatKeys, ok := fastParseKeys(src)
+	doc, mayRepeatKeys, ok := fastParse(src)
 	if !ok {
 		mayRepeatKeys = true
 		doc = new(yaml.Node)
@@ -108,35 +108,19 @@ func lineOf(src []byte, line int) string {
 func checkDuplicateKeys(file string, n *yaml.Node, ds *diag.Diagnostics) {
 	switch n.Kind {
 	case yaml.MappingNode:
-		// Most mappings have a handful of keys: comparing each key with
-		// the ones before it is quicker than hashing them into a map.
-		const linear = 16
 		var first map[string]*yaml.Node
-		if len(n.Content) > 2*linear {
+		if len(n.Content) > 2 {
 			first = make(map[string]*yaml.Node, len(n.Content)/2)
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
-			if i > 0 && k.Kind == yaml.ScalarNode && !isMergeKey(k) {
-				var prev *yaml.Node
-				if first != nil {
-					if prev = first[k.Value]; prev == nil {
-						first[k.Value] = k
-					}
-				} else {
-					for j := 0; j < i; j += 2 {
-						if p := n.Content[j]; p.Kind == yaml.ScalarNode && p.Value == k.Value && !isMergeKey(p) {
-							prev = p
-							break
-						}
-					}
-				}
-				if prev != nil {
+			if first != nil && k.Kind == yaml.ScalarNode && !isMergeKey(k) {
+				if prev, dup := first[k.Value]; dup {
 					ds.Errorf(diag.Pos{File: file, Line: k.Line, Col: k.Column},
 						fmt.Sprintf("first defined at line %d; remove one of them", prev.Line), "duplicate key %q", k.Value)
+				} else {
+					first[k.Value] = k
 				}
-			} else if first != nil && k.Kind == yaml.ScalarNode && !isMergeKey(k) {
-				first[k.Value] = k
 			}
 			checkDuplicateKeys(file, k, ds)
 			checkDuplicateKeys(file, n.Content[i+1], ds)
