@@ -141,12 +141,7 @@ func Build(ids []string, parents [][]int32) (*Graph, error) {
 			nchildren[perm[p]]++
 		}
 	}
-	children := make([][]int32, len(ids))
-	for i, n := range nchildren {
-		if n > 0 {
-			children[i] = make([]int32, 0, n)
-		}
-	}
+	children := emptyLists(nchildren)
 	up := make([][]int32, len(ids)) // parents by sorted index
 	for i, ps := range parents {
 		up[perm[i]] = ps
@@ -215,18 +210,35 @@ func parentsOf(children [][]int32) [][]int32 {
 		}
 	}
 	// Parents come out sorted because sources are visited in index order.
-	parents := make([][]int32, len(children))
-	for i, n := range nparents {
-		if n > 0 {
-			parents[i] = make([]int32, 0, n)
-		}
-	}
+	parents := emptyLists(nparents)
 	for i, cs := range children {
 		for _, c := range cs {
 			parents[c] = append(parents[c], int32(i))
 		}
 	}
 	return parents
+}
+
+// emptyLists returns empty lists with room for counts[i] items each, all
+// in one backing array: a graph of 100,000 models has 400,000 nodes, and a
+// list each made hundreds of thousands of small allocations. Each list's
+// capacity ends where the next one's begins, so appending past counts[i]
+// copies instead of overwriting a neighbour.
+func emptyLists(counts []int32) [][]int32 {
+	total := 0
+	for _, n := range counts {
+		total += int(n)
+	}
+	flat := make([]int32, total)
+	lists := make([][]int32, len(counts))
+	off := 0
+	for i, n := range counts {
+		if n > 0 {
+			lists[i] = flat[off : off : off+int(n)]
+			off += int(n)
+		}
+	}
+	return lists
 }
 
 // set installs the index structures and orders the graph.
