@@ -21,8 +21,8 @@ func TestPrintArgsMatchesFmt(t *testing.T) {
 		// (a long file name takes the hash's buffer past its stack size).
 		for _, file := range []string{"models/x.yml", strings.Repeat("d/", 200) + "x.yml"} {
 			want := shortHash(file + "|model.p.orders|id|unique|" + fmt.Sprint(args))
-			if got := testHash(file, "model.p.orders", "id", "unique", args); got != want {
-				t.Errorf("testHash(%#v) = %q, want %q", args, got, want)
+			if hash := testHash(file, "model.p.orders", "id", "unique", args); string(hash[:]) != want {
+				t.Errorf("testHash(%#v) = %q, want %q", args, hash[:], want)
 			}
 		}
 	}

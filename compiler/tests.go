@@ -100,9 +100,12 @@ func (c *compilation) buildTests(props []propertyFile, singular []string) {
 			}
 		}
 	}
+	// The test nodes are one allocation: a large project has hundreds of
+	// thousands of tests, and the manifest keeps every one of them.
 	nodes := make([]*Node, len(jobs))
+	slab := make([]testNode, len(jobs))
 	c.parallel(len(jobs), func(i int) {
-		nodes[i] = c.genericTest(jobs[i].spec, jobs[i].target)
+		nodes[i] = c.genericTest(jobs[i].spec, jobs[i].target, &slab[i])
 	})
 	// The manifest's node map ends up holding the models and the tests:
 	// size it once rather than growing it through every doubling.
@@ -126,8 +129,8 @@ func (c *compilation) buildTests(props []propertyFile, singular []string) {
 	}
 }
 
-// genericTest builds one generic test node, or reports why it cannot.
-func (c *compilation) genericTest(s *yamlspec.TestSpec, t testTarget) *Node {
+// genericTest builds one generic test node in tn, or reports why it cannot.
+func (c *compilation) genericTest(s *yamlspec.TestSpec, t testTarget, tn *testNode) *Node {
 	if t.node.ResourceType == Model && t.node.Materialized() == "ephemeral" {
 		c.errorf(s.Pos, "test the models built from it instead, or materialize it as a view", "cannot test ephemeral model '%s': it has no relation", t.node.Name)
 		return nil
@@ -162,7 +165,8 @@ func (c *compilation) genericTest(s *yamlspec.TestSpec, t testTarget) *Node {
 	where, _ := cfg["where"].(string)
 	kwargs := testKwargs(t.dir, s.Args, column)
 	var sql string
-	deps := []string{t.node.UniqueID}
+	tn.dep[0] = t.node.UniqueID
+	deps := tn.dep[:1:1] // most tests have one; others append to a copy
 	var nameArgs []string
 	switch name {
 	case "unique":
@@ -240,23 +244,26 @@ func (c *compilation) genericTest(s *yamlspec.TestSpec, t testTarget) *Node {
 	if tags == nil {
 		tags = []string{}
 	}
-	// The node and its test metadata are one allocation: a large project
-	// has hundreds of thousands of tests.
-	tn := &testNode{md: TestMetadata{Name: name, Kwargs: kwargs}}
+	hash := testHash(t.file, t.node.UniqueID, column, name, s.Args)
+	tn.md = TestMetadata{Name: name, Kwargs: kwargs}
 	tn.n = Node{
-		UniqueID:     "test." + c.project.Name + "." + testName + "." + testHash(t.file, t.node.UniqueID, column, name, s.Args),
+		UniqueID:     "test." + c.project.Name + "." + testName + "." + string(hash[:]),
 		ResourceType: Test, Name: testName, PackageName: c.project.Name, Path: t.file,
-		FQN: append(t.dir.fqn, testName), Description: s.Description, Tags: tags, Config: cfg,
+		FQN: append(append(tn.fqn[:0], t.dir.fqn...), testName), Description: s.Description, Tags: tags, Config: cfg,
 		DependsOn: dedupe(deps), CompiledSQL: sql, ColumnName: column, AttachedNode: t.node.UniqueID,
 		TestMetadata: &tn.md, Pos: s.Pos,
 	}
 	return &tn.n
 }
 
-// testNode is a generic test's node with its metadata.
+// testNode is a generic test's node with its metadata, and room for its
+// dependency and FQN when they are short (most are), so that they are
+// allocated together.
 type testNode struct {
-	n  Node
-	md TestMetadata
+	n   Node
+	md  TestMetadata
+	dep [1]string
+	fqn [4]string
 }
 
 // testConfig is a generic test's config: the project's test configs for
@@ -403,27 +410,41 @@ func dedupe(s []string) []string {
 // testName follows dbt's naming: <test>_<model>_<column>__<args>, with
 // sources prefixed by source_ and long names shortened with a hash.
 func (c *compilation) testName(test string, t testTarget, column string, args []string) string {
-	target := t.node.Name
+	// Built in one buffer: a project has a name per test, and joining
+	// the parts made four or five strings for each.
+	var buf [128]byte
+	b := buf[:0]
 	if t.node.ResourceType == Source {
-		target = t.node.SourceName + "_" + t.node.Name
-		test = "source_" + test
+		b = append(append(append(append(b, "source_"...), test...), '_'), t.node.SourceName...)
+	} else {
+		b = append(b, test...)
 	}
-	parts := []string{test, target}
+	b = append(append(b, '_'), t.node.Name...)
+	head := len(b) // test_target
 	if column != "" {
-		parts = append(parts, strings.Map(identChar, column))
+		b = appendIdent(append(b, '_'), column)
 	}
-	name := strings.Join(parts, "_")
-	if len(args) > 0 {
-		clean := make([]string, len(args))
-		for i, a := range args {
-			clean[i] = strings.Map(identChar, a)
+	for _, a := range args {
+		b = appendIdent(append(b, "__"...), a)
+	}
+	if len(b) > 64 {
+		hash := shortHashOf(b)
+		b = append(append(b[:head], '_'), hash...)
+	}
+	return string(b)
+}
+
+// appendIdent appends s with every character but letters, digits and '_'
+// replaced by '_', as strings.Map(identChar, s) would.
+func appendIdent(b []byte, s string) []byte {
+	for _, r := range s {
+		if identChar(r) == r {
+			b = append(b, byte(r)) // identChar keeps only ASCII
+		} else {
+			b = append(b, '_')
 		}
-		name += "__" + strings.Join(clean, "__")
 	}
-	if len(name) > 64 {
-		name = strings.Join(parts[:2], "_") + "_" + shortHash(name)
-	}
-	return name
+	return b
 }
 
 func identChar(r rune) rune {
@@ -439,15 +460,21 @@ func identChar(r rune) rune {
 func shortHash(s string) string { return shortHashOf([]byte(s)) }
 
 func shortHashOf(b []byte) string {
+	h := shortHashBytes(b)
+	return string(h[:])
+}
+
+func shortHashBytes(b []byte) [10]byte {
 	h := sha256.Sum256(b)
 	var out [10]byte
 	hex.Encode(out[:], h[:5])
-	return string(out[:])
+	return out
 }
 
 // testHash is shortHash(file|node|column|name|fmt.Sprint(args)), the
-// suffix of a generic test's id, hashed from a buffer on the stack.
-func testHash(file, node, column, name string, args map[string]any) string {
+// suffix of a generic test's id, hashed from a buffer on the stack and
+// returned as bytes, which the id's concatenation copies.
+func testHash(file, node, column, name string, args map[string]any) [10]byte {
 	var buf [256]byte
 	b := append(buf[:0], file...)
 	for _, part := range [...]string{node, column, name} {
@@ -455,7 +482,7 @@ func testHash(file, node, column, name string, args map[string]any) string {
 		b = append(b, part...)
 	}
 	b = append(b, '|')
-	return shortHashOf(appendArgs(b, args))
+	return shortHashBytes(appendArgs(b, args))
 }
 
 // testDir returns what the tests of a property file share.

@@ -2,6 +2,7 @@ package compiler_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"testing/fstest"
 
@@ -86,5 +87,61 @@ func TestConfigTakesADict(t *testing.T) {
 	n := m.Nodes["model.p.a"]
 	if n == nil || n.Materialized() != "table" || len(n.Tags) != 1 || n.Tags[0] != "x" {
 		t.Fatalf("node %+v", n)
+	}
+}
+
+// Generic test names follow dbt's pattern: test_target_column, the
+// arguments after "__" with every other character made '_', a source's
+// tests prefixed "source_", and a name over 64 characters cut to
+// test_target and a hash of the whole.
+func TestGenericTestNames(t *testing.T) {
+	fsys := fstest.MapFS{
+		"dbt_project.yml":   {Data: []byte("name: p\n")},
+		"models/orders.sql": {Data: []byte("select 1 as id, 'a' as status")},
+		"models/a_model_with_a_rather_long_name_for_its_tests.sql": {Data: []byte("select 'a' as status")},
+		"models/schema.yml": {Data: []byte(`version: 2
+sources:
+  - name: raw
+    tables:
+      - name: events
+        columns:
+          - name: id
+            data_tests: [not_null]
+models:
+  - name: orders
+    columns:
+      - name: id
+        data_tests: [unique]
+      - name: status
+        data_tests:
+          - accepted_values:
+              values: ['a b', 'é', "x'y"]
+  - name: a_model_with_a_rather_long_name_for_its_tests
+    columns:
+      - name: status
+        data_tests:
+          - accepted_values:
+              values: ['placed', 'shipped', 'completed']
+`)},
+	}
+	m, ds := compiler.Compile(context.Background(), compiler.Options{FS: fsys, Target: compiler.Target{Type: "duckdb", Schema: "main"}})
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	var names []string
+	for _, n := range m.Nodes {
+		if n.ResourceType == compiler.Test {
+			names = append(names, n.Name)
+		}
+	}
+	slices.Sort(names)
+	want := []string{
+		"accepted_values_a_model_with_a_rather_long_name_for_its_tests_c2ce6a1cc7",
+		"accepted_values_orders_status__a_b_____x_y",
+		"source_not_null_raw_events_id",
+		"unique_orders_id",
+	}
+	if !slices.Equal(names, want) {
+		t.Errorf("test names:\n got %q\nwant %q", names, want)
 	}
 }

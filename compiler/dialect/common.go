@@ -89,24 +89,41 @@ func testNotNull(q func(string) string, rel, column, where string) string {
 
 func testAcceptedValues(q, lit func(string) string, rel, column string, values []string, quote bool, where string) string {
 	c := q(column)
+	from := testRelation(rel, where)
+	// Written into one buffer: a project may have a test like this on
+	// every model.
+	var b strings.Builder
+	size := 3*len(c) + len(from) + 96
+	for _, v := range values {
+		size += len(v) + 4
+	}
+	b.Grow(size)
+	b.WriteString("select\n    ")
+	b.WriteString(c)
+	b.WriteString(" as value_field,\n    count(*) as n_records\nfrom ")
+	b.WriteString(from)
+	b.WriteString("\nwhere ")
+	b.WriteString(c)
 	// With no accepted value every non-null value fails; "not in ()" would
 	// not parse.
-	cond := c + " is not null"
-	if len(values) > 0 {
-		vs := make([]string, len(values))
+	if len(values) == 0 {
+		b.WriteString(" is not null")
+	} else {
+		b.WriteString(" not in (")
 		for i, v := range values {
-			if quote {
-				vs[i] = lit(v)
-			} else {
-				vs[i] = v
+			if i > 0 {
+				b.WriteString(", ")
 			}
+			if quote {
+				v = lit(v)
+			}
+			b.WriteString(v)
 		}
-		cond = c + " not in (" + strings.Join(vs, ", ") + ")"
+		b.WriteString(")")
 	}
-	return "select\n    " + c + " as value_field,\n    count(*) as n_records\n" +
-		"from " + testRelation(rel, where) + "\n" +
-		"where " + cond + "\n" +
-		"group by " + c
+	b.WriteString("\ngroup by ")
+	b.WriteString(c)
+	return b.String()
 }
 
 func testRelationships(q func(string) string, rel, column, toRel, field, where string) string {
