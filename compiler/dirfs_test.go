@@ -20,6 +20,8 @@ func TestDirFSMatchesOSDirFS(t *testing.T) {
 		"models/sub/x.yml":     []byte("version: 2\n"),
 		"models/sub/odd name":  []byte("x"),
 		"models/sub/.hidden.m": []byte("h"),
+		"models/pool.sql":      big[:readBufSize], // fills the pooled buffer exactly
+		"models/pool1.sql":     big[:readBufSize+1],
 	}
 	for name, b := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
@@ -35,7 +37,7 @@ func TestDirFSMatchesOSDirFS(t *testing.T) {
 	}
 	want, got := os.DirFS(dir), DirFS(dir)
 	names := []string{"empty.sql", "small.sql", "models/big.sql", "models/sub/x.yml", "models/sub/odd name",
-		"models/sub/.hidden.m", "link.sql", "missing.sql", "models", "models/../small.sql", "/small.sql", ""}
+		"models/sub/.hidden.m", "models/pool.sql", "models/pool1.sql", "link.sql", "missing.sql", "models", "models/../small.sql", "/small.sql", ""}
 	for _, name := range names {
 		wb, werr := fs.ReadFile(want, name)
 		gb, gerr := fs.ReadFile(got, name)
@@ -53,11 +55,19 @@ func TestDirFSMatchesOSDirFS(t *testing.T) {
 	if _, err := fs.ReadFile(got, "missing.sql"); err == nil || err.Error() != "open missing.sql: no such file or directory" {
 		t.Errorf("missing file: %v", err)
 	}
+	if _, err := fs.ReadFile(got, "models"); err == nil || err.Error() != "read models: is a directory" {
+		t.Errorf("directory: %v", err)
+	}
+	// A returned file is its own: reading another does not change it.
+	first, _ := fs.ReadFile(got, "small.sql")
+	if _, err := fs.ReadFile(got, "models/sub/x.yml"); err != nil || string(first) != "select 1" {
+		t.Errorf("first file changed to %q (%v)", first, err)
+	}
 	var walked []string
 	if err := fs.WalkDir(got, ".", func(p string, d fs.DirEntry, err error) error {
 		walked = append(walked, p)
 		return err
-	}); err != nil || len(walked) != 10 {
+	}); err != nil || len(walked) != 12 {
 		t.Errorf("walk: %v %v", walked, err)
 	}
 }

@@ -6,11 +6,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 )
 
-// ReadFile reads name with open, fstat, read until end of file, close.
-// Errors are os.DirFS's: *fs.PathError with the name as given.
+// ReadFile reads name with open, read until end of file, close: four
+// system calls for a file under readBufSize (a model's SQL or a property
+// file), read into a pooled buffer and copied out at its size. Errors are
+// os.DirFS's: *fs.PathError with the name as given (a directory opens,
+// and its read fails with EISDIR, as in os.ReadFile).
 func (d dirFS) ReadFile(name string) ([]byte, error) {
 	if d.dir == "" || !fs.ValidPath(name) {
 		return d.FS.(fs.ReadFileFS).ReadFile(name)
@@ -25,18 +29,11 @@ func (d dirFS) ReadFile(name string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	defer syscall.Close(fd)
-	var st syscall.Stat_t
-	if err := retryEINTR(func() error { return syscall.Fstat(fd, &st) }); err != nil {
-		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
-	}
-	if st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: syscall.EISDIR}
-	}
-	// One byte more than the size, so a file read whole is seen to end
-	// by the next read returning 0, as os.ReadFile does it.
-	b := make([]byte, 0, max(int(st.Size)+1, 512))
+	pooled := readBufs.Get().(*[]byte)
+	defer readBufs.Put(pooled)
+	b := (*pooled)[:0]
 	for {
-		if len(b) == cap(b) {
+		if len(b) == cap(b) { // past the pooled buffer: grow a copy
 			b = append(b, 0)[:len(b)]
 		}
 		var n int
@@ -48,11 +45,24 @@ func (d dirFS) ReadFile(name string) ([]byte, error) {
 			return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 		}
 		if n <= 0 {
-			return b, nil
+			break
 		}
 		b = b[:len(b)+n]
 	}
+	if cap(b) > readBufSize { // grown: already the file's own
+		return b, nil
+	}
+	return append(make([]byte, 0, len(b)), b...), nil
 }
+
+// readBufSize is the pooled read buffer's size: files up to it are read
+// without asking for their size first (fstat, a fifth system call).
+const readBufSize = 64 << 10
+
+var readBufs = sync.Pool{New: func() any {
+	b := make([]byte, readBufSize)
+	return &b
+}}
 
 // retryEINTR calls fn again while it fails with EINTR, as package os does.
 func retryEINTR(fn func() error) error {
