@@ -494,7 +494,18 @@ func (e *jsonWriter) object(m map[string]any) {
 			e.value(v)
 		}
 	} else {
-		for i, k := range sortedMapKeys(m) {
+		// A config or a test's kwargs: a few keys, sorted on the stack
+		// (every node has one or two such maps).
+		var small [16]string
+		keys := small[:0]
+		if len(m) > len(small) {
+			keys = make([]string, 0, len(m))
+		}
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
 			if i > 0 {
 				e.buf = append(e.buf, ',')
 			}
