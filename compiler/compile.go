@@ -74,6 +74,7 @@ type compilation struct {
 	// knownMacros are the project's macro names (nil without macros);
 	// singular are the singular test nodes.
 	knownMacros map[string]bool
+	macros      projectMacros
 	singular    []*Node
 
 	ctx     context.Context
@@ -106,9 +107,10 @@ type compilation struct {
 // refable is a node that ref() can name, with what its render recorded.
 type refable struct {
 	node     *Node
-	tmpl     *jinja.Template
-	rendered string // SQL with placeholders
-	incr     string // incremental variant, with is_incremental() true
+	tmpl     *jinja.Template // kept only where recordState renders again (readsTarget)
+	compiled bool            // its template compiled and rendered
+	rendered string          // SQL with placeholders
+	incr     string          // incremental variant, with is_incremental() true
 	call     renderCall
 	yamlCfg  map[string]any
 
@@ -249,6 +251,7 @@ func (c *compilation) run() {
 			c.knownMacros[n] = true
 		}
 	}
+	c.scanMacros(files.macros)
 	c.addBuiltins(c.baseGlobals)
 	c.renderModels()
 	c.renderSnapshots(snaps)
@@ -576,6 +579,12 @@ func (c *compilation) renderModel(i int) {
 		r.call.refs = append(r.call.refs, rc.refs...)
 		r.call.sources = append(r.call.sources, rc.sources...)
 		r.call.srcIDs = append(r.call.srcIDs, rc.srcIDs...)
+	}
+	r.compiled = true
+	if !c.readsTarget(r) {
+		// A compiled template is several times the size of its text: at
+		// 100,000 models, 130 MB held through the rest of the compile.
+		r.tmpl = nil
 	}
 }
 

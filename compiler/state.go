@@ -57,10 +57,8 @@ func (c *compilation) recordState(macroFiles []string) {
 	if c.failed() || c.manifest == nil {
 		return
 	}
-	bodies := map[string]string{}
 	for _, f := range macroFiles {
 		for name, body := range macroBodies(string(c.files[f])) {
-			bodies[name] = body
 			id := "macro." + c.project.Name + "." + name
 			if _, ok := c.manifest.Macros[id]; ok {
 				c.manifest.Macros[id] = MacroInfo{Name: name, Path: f, Checksum: checksum([]byte(body))}
@@ -68,10 +66,7 @@ func (c *compilation) recordState(macroFiles []string) {
 		}
 	}
 	if known := c.knownMacros; known != nil {
-		calls := map[string][]string{}
-		for name, body := range bodies {
-			calls[name] = macroCalls(body, known)
-		}
+		calls := c.macros.calls
 		closure := func(direct []string) []string {
 			if len(direct) == 0 {
 				return nil
@@ -111,14 +106,6 @@ func (c *compilation) recordState(macroFiles []string) {
 			n.MacroDeps = closure(macroCalls(n.RawSQL, known))
 		}
 	}
-	// Only models that read target values or the clock, directly or
-	// through a project macro, are rendered a second time.
-	targetMacros := map[string]bool{}
-	for name, body := range bodies {
-		if mentionsTarget(body) {
-			targetMacros["macro."+c.project.Name+"."+name] = true
-		}
-	}
 	// The models' ids in one array: a body names its refs by index, and
 	// at 100,000 models reaching each id through its node was a chain of
 	// cache misses.
@@ -127,8 +114,8 @@ func (c *compilation) recordState(macroFiles []string) {
 		ids[i] = r.node.UniqueID
 	}
 	c.parallel(len(c.models), func(i int) {
-		if r := c.models[i]; r.node.ResourceType == Model && r.tmpl != nil {
-			r.node.BodyChecksum = checksum([]byte(c.normalizedBody(i, r, targetMacros, ids)))
+		if r := c.models[i]; r.node.ResourceType == Model && r.compiled {
+			r.node.BodyChecksum = checksum([]byte(c.normalizedBody(i, r, ids)))
 		}
 	})
 }
@@ -160,6 +147,59 @@ func macroCalls(text string, known map[string]bool) []string {
 	return out
 }
 
+// projectMacros is what the project's macro files say of the macros they
+// define, read before the models render: whom each calls, and which read
+// target values or the clock, directly or through the macros they call.
+type projectMacros struct {
+	calls       map[string][]string
+	readsTarget map[string]bool
+}
+
+// scanMacros fills c.macros from the project's macro files.
+func (c *compilation) scanMacros(macroFiles []string) {
+	c.macros = projectMacros{calls: map[string][]string{}, readsTarget: map[string]bool{}}
+	callers := map[string][]string{}
+	var stack []string
+	for _, f := range macroFiles {
+		for name, body := range macroBodies(string(c.files[f])) {
+			if c.knownMacros != nil {
+				c.macros.calls[name] = macroCalls(body, c.knownMacros)
+				for _, callee := range c.macros.calls[name] {
+					callers[callee] = append(callers[callee], name)
+				}
+			}
+			if mentionsTarget(body) {
+				stack = append(stack, name)
+			}
+		}
+	}
+	for len(stack) > 0 { // up the calls from the macros that mention target
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if c.macros.readsTarget[n] {
+			continue
+		}
+		c.macros.readsTarget[n] = true
+		stack = append(stack, callers[n]...)
+	}
+}
+
+// readsTarget reports whether a model's text depends on the target: it
+// mentions target or run_started_at, or calls a project macro that does
+// (directly or through others). Only such models are rendered a second
+// time for their body checksum, so only they keep their templates.
+func (c *compilation) readsTarget(r *refable) bool {
+	if r.mentionsTarget {
+		return true
+	}
+	for _, m := range r.macroCalls {
+		if c.macros.readsTarget[m] {
+			return true
+		}
+	}
+	return false
+}
+
 func isWordByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
@@ -170,14 +210,10 @@ func mentionsTarget(text string) bool {
 
 // normalizedBody is the model rendered without anything that depends on
 // the target: refs, sources and this become node ids, target.* a token.
-func (c *compilation) normalizedBody(i int, r *refable, targetMacros map[string]bool, ids []string) string {
+func (c *compilation) normalizedBody(i int, r *refable, ids []string) string {
 	text := r.rendered
 	srcIDs := r.call.srcIDs
-	targetDependent := r.mentionsTarget
-	for _, m := range r.node.MacroDeps {
-		targetDependent = targetDependent || targetMacros[m]
-	}
-	if targetDependent {
+	if c.readsTarget(r) { // renderModel kept its template for this
 		var rc renderCall
 		g := c.globals(i, &rc, false)
 		t := map[string]any{}

@@ -11,12 +11,15 @@ import (
 )
 
 // stateProject is shop() with a macro, a model calling it, a model that
-// prints target values, persisted docs, and a second target that differs
-// only in its schema.
+// prints target values, one that prints them through a macro calling a
+// macro, persisted docs, and a second target that differs only in its
+// schema.
 func stateProject() map[string]string {
 	files := shop()
 	files["macros/cents.sql"] = "{% macro cents(col) %}cast({{ col }} * 100 as integer){% endmacro %}\n{% macro unused() %}1{% endmacro %}\n"
 	files["models/marts/order_cents.sql"] = "select order_id, {{ cents('amount') }} as amount_cents from {{ ref('stg_orders') }}"
+	files["macros/env.sql"] = "{% macro schema_tag() %}'{{ target.schema }}'{% endmacro %}\n{% macro tagged(col) %}{{ col }} || {{ schema_tag() }}{% endmacro %}\n"
+	files["models/marts/env_tagged.sql"] = "select {{ tagged('order_id') }} as tag from {{ ref('stg_orders') }}"
 	files["models/marts/env_info.sql"] = "select '{{ target.name }}' as target_name, '{{ target.schema }}' as target_schema, count(*) as n from {{ ref('stg_orders') }}{% if target.name == 'other' %} where 1 = 1{% endif %}"
 	files["models/schema.yml"] = strings.Replace(files["models/schema.yml"], "    description: Revenue per customer.\n", "    description: Revenue per customer.\n    config:\n      persist_docs: {relation: true}\n", 1)
 	files["profiles.yml"] = `shop:
@@ -96,9 +99,10 @@ func TestStateModified(t *testing.T) {
 		return lsLines(t, dir, append([]string{"--select", s, "--state", state, "--resource-type", "model"}, extra...)...)
 	}
 	equal(t, sel("state:modified"), nil)
-	equal(t, sel("state:unmodified"), []string{"shop.marts.customer_revenue", "shop.marts.env_info", "shop.marts.order_cents", "shop.staging.stg_customers", "shop.staging.stg_orders"})
+	equal(t, sel("state:unmodified"), []string{"shop.marts.customer_revenue", "shop.marts.env_info", "shop.marts.env_tagged", "shop.marts.order_cents", "shop.staging.stg_customers", "shop.staging.stg_orders"})
 
-	// Only the target schema (and target.name) differ: nothing is modified.
+	// Only the target schema (and target.name) differ: nothing is modified,
+	// env_tagged included, which reads the schema through two macros.
 	equal(t, sel("state:modified", "--target", "other"), nil)
 
 	// A model body.
@@ -106,7 +110,7 @@ func TestStateModified(t *testing.T) {
 	equal(t, sel("state:modified"), []string{"shop.staging.stg_orders"})
 	equal(t, sel("state:modified.body"), []string{"shop.staging.stg_orders"})
 	equal(t, sel("state:modified.configs"), nil)
-	equal(t, sel("state:modified+"), []string{"shop.marts.customer_revenue", "shop.marts.env_info", "shop.marts.order_cents", "shop.staging.stg_orders"})
+	equal(t, sel("state:modified+"), []string{"shop.marts.customer_revenue", "shop.marts.env_info", "shop.marts.env_tagged", "shop.marts.order_cents", "shop.staging.stg_orders"})
 	write(t, dir, "models/staging/stg_orders.sql", files["models/staging/stg_orders.sql"])
 
 	// A config, in a property file.
