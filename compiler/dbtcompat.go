@@ -285,7 +285,8 @@ func (c *compilation) docFunc(args ...any) (any, error) {
 
 // renderDescriptions renders descriptions that hold Jinja ({{ doc('x') }}).
 func (c *compilation) renderDescriptions() {
-	var nodes []*Node
+	m := c.manifest
+	nodes := make([]*Node, 0, len(c.models)+len(m.Nodes)+len(m.Sources)+len(m.Exposures))
 	for _, r := range c.models {
 		nodes = append(nodes, r.node)
 	}
@@ -319,12 +320,15 @@ func (c *compilation) renderDescriptions() {
 		}
 		return strings.TrimSpace(c.substitute(out, nil))
 	}
-	for _, n := range nodes {
+	// Each node's descriptions are its own; most hold no Jinja, but a
+	// large project has hundreds of thousands of nodes to look at.
+	c.parallel(len(nodes), func(i int) {
+		n := nodes[i]
 		n.Description = render(n, n.Description)
 		for i := range n.Columns {
 			n.Columns[i].Description = render(n, n.Columns[i].Description)
 		}
-	}
+	})
 }
 
 // ---- custom generic tests: {% test name(model, column_name, ...) %}
