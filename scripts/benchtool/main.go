@@ -6,6 +6,7 @@
 //
 //	benchtool gen -n 10000 [-seed 1] DIR
 //	benchtool measure [-runs 1] [-cpuprofile FILE] -- parse --project-dir DIR
+//	benchtool pairs < MEASUREMENTS   (scripts/abbench's table; pairs.go)
 //
 // measure prints one tab-separated line per run:
 //
@@ -44,6 +45,8 @@ func main() {
 		err = measure(os.Args[2:])
 	case "child":
 		os.Exit(child(os.Args[2:]))
+	case "pairs":
+		err = pairs(os.Stdin, os.Stdout)
 	default:
 		usage()
 	}
@@ -54,7 +57,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: benchtool gen -n N [-seed S] DIR\n       benchtool measure [-runs K] [-cpuprofile FILE] -- KILN-ARGS...")
+	fmt.Fprintln(os.Stderr, "usage: benchtool gen -n N [-seed S] DIR\n       benchtool measure [-runs K] [-cpuprofile FILE] -- KILN-ARGS...\n       benchtool pairs < MEASUREMENTS")
 	os.Exit(2)
 }
 
