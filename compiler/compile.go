@@ -280,7 +280,7 @@ func (c *compilation) run() {
 	state.Add(1)
 	go func() {
 		defer state.Done()
-		c.recordState(files.macros)
+		c.recordState()
 	}()
 	c.link()
 	state.Wait()

@@ -53,16 +53,14 @@ func macroBodies(src string) map[string]string {
 
 // recordState fills macro checksums, each node's macro dependencies and the
 // models' target-independent body checksums.
-func (c *compilation) recordState(macroFiles []string) {
+func (c *compilation) recordState() {
 	if c.failed() || c.manifest == nil {
 		return
 	}
-	for _, f := range macroFiles {
-		for name, body := range macroBodies(string(c.files[f])) {
-			id := "macro." + c.project.Name + "." + name
-			if _, ok := c.manifest.Macros[id]; ok {
-				c.manifest.Macros[id] = MacroInfo{Name: name, Path: f, Checksum: checksum([]byte(body))}
-			}
+	for _, def := range c.macros.defs {
+		id := "macro." + c.project.Name + "." + def.name
+		if _, ok := c.manifest.Macros[id]; ok {
+			c.manifest.Macros[id] = MacroInfo{Name: def.name, Path: def.file, Checksum: checksum([]byte(def.body))}
 		}
 	}
 	if known := c.knownMacros; known != nil {
@@ -148,12 +146,16 @@ func macroCalls(text string, known map[string]bool) []string {
 }
 
 // projectMacros is what the project's macro files say of the macros they
-// define, read before the models render: whom each calls, and which read
-// target values or the clock, directly or through the macros they call.
+// define, read before the models render: their text, whom each calls, and
+// which read target values or the clock, directly or through the macros
+// they call.
 type projectMacros struct {
+	defs        []macroDef
 	calls       map[string][]string
 	readsTarget map[string]bool
 }
+
+type macroDef struct{ name, file, body string }
 
 // scanMacros fills c.macros from the project's macro files.
 func (c *compilation) scanMacros(macroFiles []string) {
@@ -162,6 +164,7 @@ func (c *compilation) scanMacros(macroFiles []string) {
 	var stack []string
 	for _, f := range macroFiles {
 		for name, body := range macroBodies(string(c.files[f])) {
+			c.macros.defs = append(c.macros.defs, macroDef{name, f, body})
 			if c.knownMacros != nil {
 				c.macros.calls[name] = macroCalls(body, c.knownMacros)
 				for _, callee := range c.macros.calls[name] {
