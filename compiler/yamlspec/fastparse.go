@@ -1,6 +1,7 @@
 package yamlspec
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 
@@ -79,12 +80,35 @@ type fastParser struct {
 }
 
 func newFastParser(src []byte) *fastParser {
-	p := &fastParser{src: string(src), line: 1, colAt: 1}
+	p := &fastParser{src: lfText(src), line: 1, colAt: 1}
 	p.chunk = p.checkText()
 	p.nodes = make([]yaml.Node, 0, p.chunk)
 	p.ptrs = make([]*yaml.Node, 0, p.chunk)
 	p.stack = make([]*yaml.Node, 0, 64)
 	return p
+}
+
+// lfText is src as a string, each CRLF line break made LF: YAML reads the
+// two as the same break, and scalars hold LF either way, so files saved
+// with Windows line endings parse on the fast path too. A CR not followed
+// by LF is kept, for checkText to leave to yaml.v3.
+func lfText(src []byte) string {
+	i := bytes.IndexByte(src, '\r')
+	if i < 0 {
+		return string(src)
+	}
+	var b strings.Builder
+	b.Grow(len(src))
+	for ; i >= 0; i = bytes.IndexByte(src, '\r') {
+		if i+1 < len(src) && src[i+1] == '\n' {
+			b.Write(src[:i])
+		} else {
+			b.Write(src[:i+1])
+		}
+		src = src[i+1:]
+	}
+	b.Write(src)
+	return b.String()
 }
 
 // Byte classes for checkText.

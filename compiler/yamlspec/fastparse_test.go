@@ -1,6 +1,7 @@
 package yamlspec
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -232,6 +233,17 @@ func FuzzFastParse(f *testing.F) {
 	}
 	f.Add([]byte("a: 1\nb: {c: 1, c: 2}\n"))
 	f.Add([]byte("- a: 1\n  'a': 2\n"))
+	// Windows line endings, which the fast path reads as LF, and CRs that
+	// are not line endings, which it leaves to yaml.v3.
+	for _, c := range fastCases {
+		f.Add([]byte(strings.ReplaceAll(c, "\n", "\r\n")))
+	}
+	for _, c := range []string{
+		"a: 'x\r\n  y'\r\n", "a: \"x\r\n\r\n  y\"\r\n", "a: |\r\n  x\r\n  y\r\n", "a: >\r\n  x\r\n\r\n  y\r\n",
+		"a: |-\r\n  x\r\n\r\n", "# c\r\na: 1 # d\r\n", "a: b\rc: d\n", "a: b\r", "a: \"x\ry\"\r\n", "a:\r\n  - b\r\n  - c\r\n",
+	} {
+		f.Add([]byte(c))
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		checkAgainstYAMLv3(t, src)
 		// A tree the fast path calls free of repeated keys has none.
@@ -243,6 +255,33 @@ func FuzzFastParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Property files saved with Windows line endings parse on the fast path,
+// to the tree yaml.v3 reads from them.
+func TestCRLFTakesTheFastPath(t *testing.T) {
+	files := repoYAML(t)
+	for i, src := range synthProperties(50) {
+		files[fmt.Sprintf("synth %d", i)] = src
+	}
+	n := 0
+	for name, src := range files {
+		if _, ok := fastParseStrict(src); !ok {
+			continue // outside the fast path with LF too
+		}
+		crlf := bytes.ReplaceAll(src, []byte("\n"), []byte("\r\n"))
+		if !checkAgainstYAMLv3(t, crlf) {
+			t.Errorf("%s: on the fast path with LF line endings, not with CRLF", name)
+		}
+		n++
+	}
+	if n < 20 {
+		t.Fatalf("only %d files on the fast path", n)
+	}
+	// A CR that ends no line is left to yaml.v3.
+	if _, ok := fastParseStrict([]byte("a: b\rc: d\n")); ok {
+		t.Error("a lone CR took the fast path")
+	}
 }
 
 func BenchmarkParseProperties(b *testing.B) {
