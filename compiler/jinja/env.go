@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -447,6 +448,10 @@ func (u *unit) expandText(out []byte) string {
 // atoi parses a marker's index, a non-negative decimal number, accepting
 // what strconv.Atoi accepts of those (a '+' sign, leading zeros); numbers
 // too large for any text index fail.
+// atoiMax bounds atoi's digits before they can overflow an int, on 32-bit
+// platforms too.
+const atoiMax = min(1<<40, (math.MaxInt-9)/10)
+
 func atoi(b []byte) (int, bool) {
 	if len(b) > 0 && b[0] == '+' {
 		b = b[1:]
@@ -456,7 +461,7 @@ func atoi(b []byte) (int, bool) {
 	}
 	n := 0
 	for _, c := range b {
-		if c < '0' || c > '9' || n > 1<<40 {
+		if c < '0' || c > '9' || n > atoiMax {
 			return 0, false
 		}
 		n = n*10 + int(c-'0')

@@ -534,7 +534,7 @@ func (tr *translator) arg(e expr) targ {
 			case bool:
 				return lit(v)
 			case int:
-				if v >= 0 && v < 1e18 { // what isPlainInt takes
+				if v >= 0 && int64(v) < 1e18 { // what isPlainInt takes
 					return lit(v)
 				}
 			}
