@@ -552,15 +552,15 @@ func appendEscape(b []byte, s string) ([]byte, int) {
 	if len(s) <= n {
 		panic(bail{})
 	}
-	r := 0 // an int, which eight hex digits cannot overflow as they can a rune
+	var r int64 // which eight hex digits cannot overflow as they can a rune (or a 32-bit int)
 	for _, c := range []byte(s[1 : 1+n]) {
 		switch {
 		case c >= '0' && c <= '9':
-			r = r<<4 | int(c-'0')
+			r = r<<4 | int64(c-'0')
 		case c >= 'a' && c <= 'f':
-			r = r<<4 | int(c-'a'+10)
+			r = r<<4 | int64(c-'a'+10)
 		case c >= 'A' && c <= 'F':
-			r = r<<4 | int(c-'A'+10)
+			r = r<<4 | int64(c-'A'+10)
 		default:
 			panic(bail{})
 		}
