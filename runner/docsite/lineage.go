@@ -3,6 +3,8 @@ package docsite
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -326,11 +328,13 @@ func (t *tracer) expr(v any, sc *scope, c *col) {
 			}
 			return
 		}
-		for k, y := range x {
+		// In key order: the first column that cannot be traced names the
+		// reason, and a map's own order would change it from run to run.
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			if k == "query_location" || k == "value" || k == "cast_type" || k == "type" {
 				continue
 			}
-			t.expr(y, sc, c)
+			t.expr(x[k], sc, c)
 		}
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/runner"
 )
 
 // fakeRelations knows main.orders, main.customers and raw.events (whose
@@ -103,4 +106,77 @@ func TestLineage(t *testing.T) {
 		})
 	}
 	_ = fmt.Sprint
+}
+
+// Where an expression reads several columns that cannot be traced, the
+// reason names the same one every time, and one query parsing many
+// statements gives each the tree it gets alone.
+func TestLineageIsDeterministic(t *testing.T) {
+	ctx := context.Background()
+	p, err := NewSQLParser(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	sql := "select lead(kind) over (partition by id order by ts) as next_kind from read_parquet('events.parquet')"
+	tree, err := p.Parse(ctx, sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for range 30 {
+		cols, err := LineageFromTree(tree, rels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[cols[0].Untraced] = true
+	}
+	if len(seen) != 1 {
+		t.Errorf("the reason changes from run to run: %v", seen)
+	}
+
+	sqls := []string{sql, "select order_id from main.orders;", "select 'it''s' as s"}
+	trees, err := p.ParseAll(ctx, sqls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range sqls {
+		one, err := p.Parse(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(trees[i]) != string(one) {
+			t.Errorf("statement %d parsed with others:\n%s\nalone:\n%s", i, trees[i], one)
+		}
+	}
+
+	// A statement that does not parse gets a tree that says so, and its
+	// model an error; the others are traced. If the whole query fails,
+	// each statement is parsed alone, with the same outcome.
+	m := &compiler.Manifest{Nodes: map[string]*compiler.Node{
+		"model.p.a": {UniqueID: "model.p.a", CompiledSQL: sqls[1]},
+		"model.p.b": {UniqueID: "model.p.b", CompiledSQL: "select from where"},
+		"model.p.c": {UniqueID: "model.p.c", CompiledSQL: sqls[2]},
+	}}
+	ids := []string{"model.p.a", "model.p.b", "model.p.c"}
+	batched := lineageOfBatch(ctx, p, m, ids, &manifestRelations{})
+	alone := lineageOfBatch(ctx, &SQLParser{q: noBatches{p.q}}, m, ids, &manifestRelations{})
+	for _, ls := range [][]*ModelLineage{batched, alone} {
+		if ls[0].Error != "" || len(ls[0].Columns) != 1 || ls[2].Error != "" || len(ls[2].Columns) != 1 {
+			t.Errorf("the models that parse: %+v, %+v", ls[0], ls[2])
+		}
+		if !strings.Contains(ls[1].Error, "syntax error") {
+			t.Errorf("the model that does not parse: %+v", ls[1])
+		}
+	}
+}
+
+// noBatches fails every query that parses more than one statement.
+type noBatches struct{ runner.Execer }
+
+func (n noBatches) Query(ctx context.Context, q string) ([][]any, error) {
+	if strings.Contains(q, "(1, '") {
+		return nil, fmt.Errorf("no batches here")
+	}
+	return n.Execer.Query(ctx, q)
 }

@@ -34,15 +34,55 @@ func (p *SQLParser) Close() error { return p.close() }
 
 // Parse returns the JSON parse tree of sql.
 func (p *SQLParser) Parse(ctx context.Context, sql string) ([]byte, error) {
-	sql = strings.TrimRight(strings.TrimSpace(sql), ";")
-	rows, err := p.q.Query(ctx, "select json_serialize_sql('"+strings.ReplaceAll(sql, "'", "''")+"')::varchar")
+	trees, err := p.ParseAll(ctx, []string{sql})
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) != 1 || len(rows[0]) != 1 {
-		return nil, fmt.Errorf("json_serialize_sql returned no row")
+	return trees[0], nil
+}
+
+// ParseAll returns the JSON parse trees of several statements, in one
+// query: a query's own parsing, planning and round trip cost more than
+// parsing a model's SQL, so a statement at a time was most of tracing a
+// large project. A statement DuckDB cannot parse gets a tree that says so
+// ({"error": true, ...}), as with Parse.
+func (p *SQLParser) ParseAll(ctx context.Context, sqls []string) ([][]byte, error) {
+	var q strings.Builder
+	q.WriteString("select i, json_serialize_sql(s)::varchar from (values ")
+	for i, sql := range sqls {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		sql = strings.TrimRight(strings.TrimSpace(sql), ";")
+		fmt.Fprintf(&q, "(%d, '%s')", i, strings.ReplaceAll(sql, "'", "''"))
 	}
-	return []byte(fmt.Sprint(rows[0][0])), nil
+	q.WriteString(") as t(i, s)")
+	rows, err := p.q.Query(ctx, q.String())
+	if err != nil {
+		return nil, err
+	}
+	trees := make([][]byte, len(sqls))
+	for _, row := range rows {
+		var i int64 = -1
+		if len(row) == 2 {
+			switch v := row[0].(type) {
+			case int32:
+				i = int64(v)
+			case int64:
+				i = v
+			}
+		}
+		if i < 0 || i >= int64(len(sqls)) {
+			return nil, fmt.Errorf("json_serialize_sql returned an unexpected row %v", row)
+		}
+		trees[i] = []byte(fmt.Sprint(row[1]))
+	}
+	for _, t := range trees {
+		if t == nil {
+			return nil, fmt.Errorf("json_serialize_sql returned %d rows for %d statements", len(rows), len(sqls))
+		}
+	}
+	return trees, nil
 }
 
 // manifestRelations resolves relation names to manifest nodes, with
@@ -147,32 +187,57 @@ func Lineage(ctx context.Context, p *SQLParser, m *compiler.Manifest, cat *Catal
 	out := make(map[string]*ModelLineage, len(ids))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	work := make(chan string)
+	work := make(chan []string)
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for id := range work {
-				l := lineageOf(ctx, p, m.Nodes[id], rels)
+			for batch := range work {
+				ls := lineageOfBatch(ctx, p, m, batch, rels)
 				mu.Lock()
-				out[id] = l
+				for i, id := range batch {
+					out[id] = ls[i]
+				}
 				mu.Unlock()
 			}
 		}()
 	}
-	for _, id := range ids {
-		if ctx.Err() != nil {
-			break
-		}
-		work <- id
+	for len(ids) > 0 && ctx.Err() == nil {
+		n := min(lineageBatch, len(ids))
+		work <- ids[:n]
+		ids = ids[n:]
 	}
 	close(work)
 	wg.Wait()
 	return out
 }
 
-func lineageOf(ctx context.Context, p *SQLParser, n *compiler.Node, rels *manifestRelations) *ModelLineage {
-	tree, err := p.Parse(ctx, n.CompiledSQL)
+// lineageBatch is how many models' SQL one query parses.
+const lineageBatch = 32
+
+// lineageOfBatch traces the models ids, their SQL parsed in one query; if
+// that query fails as a whole, each is parsed alone, so that whatever
+// broke it is reported for its own model only.
+func lineageOfBatch(ctx context.Context, p *SQLParser, m *compiler.Manifest, ids []string, rels *manifestRelations) []*ModelLineage {
+	sqls := make([]string, len(ids))
+	for i, id := range ids {
+		sqls[i] = m.Nodes[id].CompiledSQL
+	}
+	trees, err := p.ParseAll(ctx, sqls)
+	out := make([]*ModelLineage, len(ids))
+	for i, id := range ids {
+		if err == nil {
+			out[i] = lineageOf(trees[i], nil, m.Nodes[id], rels)
+			continue
+		}
+		tree, perr := p.Parse(ctx, sqls[i])
+		out[i] = lineageOf(tree, perr, m.Nodes[id], rels)
+	}
+	return out
+}
+
+// lineageOf traces one model from its parse tree, or says why it cannot.
+func lineageOf(tree []byte, err error, n *compiler.Node, rels *manifestRelations) *ModelLineage {
 	if err != nil {
 		return &ModelLineage{Error: "cannot parse the compiled SQL: " + firstLine(err.Error())}
 	}
