@@ -445,13 +445,13 @@ func (u *unit) expandText(out []byte) string {
 	return b.String()
 }
 
-// atoi parses a marker's index, a non-negative decimal number, accepting
-// what strconv.Atoi accepts of those (a '+' sign, leading zeros); numbers
-// too large for any text index fail.
 // atoiMax bounds atoi's digits before they can overflow an int, on 32-bit
 // platforms too.
 const atoiMax = min(1<<40, (math.MaxInt-9)/10)
 
+// atoi parses a marker's index, a non-negative decimal number, accepting
+// what strconv.Atoi accepts of those (a '+' sign, leading zeros); numbers
+// too large for any text index fail.
 func atoi(b []byte) (int, bool) {
 	if len(b) > 0 && b[0] == '+' {
 		b = b[1:]
