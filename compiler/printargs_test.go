@@ -20,9 +20,9 @@ func TestPrintArgsMatchesFmt(t *testing.T) {
 		// A test id's hash is over the same text, the arguments last
 		// (a long file name takes the hash's buffer past its stack size).
 		for _, file := range []string{"models/x.yml", strings.Repeat("d/", 200) + "x.yml"} {
-			want := shortHash(file + "|model.p.orders|id|unique|" + fmt.Sprint(args))
-			if hash := testHash(file, "model.p.orders", "id", "unique", args); string(hash[:]) != want {
-				t.Errorf("testHash(%#v) = %q, want %q", args, hash[:], want)
+			want := shortHash([]byte(file + "|model.p.orders|id|unique|" + fmt.Sprint(args)))
+			if hash := testHash(file, "model.p.orders", "id", "unique", args); hash != want {
+				t.Errorf("testHash(%#v) = %q, want %q", args, hash[:], want[:])
 			}
 		}
 	}

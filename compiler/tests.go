@@ -428,8 +428,8 @@ func (c *compilation) testName(test string, t testTarget, column string, args []
 		b = appendIdent(append(b, "__"...), a)
 	}
 	if len(b) > 64 {
-		hash := shortHashOf(b)
-		b = append(append(b[:head], '_'), hash...)
+		hash := shortHash(b)
+		b = append(append(b[:head], '_'), hash[:]...)
 	}
 	return string(b)
 }
@@ -454,17 +454,11 @@ func identChar(r rune) rune {
 	return '_'
 }
 
-// shortHash is the first 10 hex digits of s's SHA-256. Only the 5 bytes
-// they show are encoded: a substring of the full 64-digit string kept
-// all of it alive, 19 MB across a 100,000-model project's tests.
-func shortHash(s string) string { return shortHashOf([]byte(s)) }
-
-func shortHashOf(b []byte) string {
-	h := shortHashBytes(b)
-	return string(h[:])
-}
-
-func shortHashBytes(b []byte) [10]byte {
+// shortHash is the first 10 hex digits of b's SHA-256, as bytes that the
+// caller copies into its string. Only the 5 bytes they show are encoded:
+// a substring of the full 64-digit string kept all of it alive, 19 MB
+// across a 100,000-model project's tests.
+func shortHash(b []byte) [10]byte {
 	h := sha256.Sum256(b)
 	var out [10]byte
 	hex.Encode(out[:], h[:5])
@@ -482,7 +476,7 @@ func testHash(file, node, column, name string, args map[string]any) [10]byte {
 		b = append(b, part...)
 	}
 	b = append(b, '|')
-	return shortHashBytes(appendArgs(b, args))
+	return shortHash(appendArgs(b, args))
 }
 
 // testDir returns what the tests of a property file share.
