@@ -180,3 +180,30 @@ func (n noBatches) Query(ctx context.Context, q string) ([][]any, error) {
 	}
 	return n.Execer.Query(ctx, q)
 }
+
+// ParseAll refuses a reply that does not give each statement one tree.
+func TestParseAllChecksTheReply(t *testing.T) {
+	ctx := context.Background()
+	for name, rows := range map[string][][]any{
+		"a missing row":       {{int32(0), "{}"}},
+		"an index outside":    {{int32(0), "{}"}, {int32(2), "{}"}},
+		"an index of no type": {{"0", "{}"}, {int32(1), "{}"}},
+		"a short row":         {{int32(0)}, {int32(1), "{}"}},
+	} {
+		p := &SQLParser{q: cannedRows{rows}}
+		if _, err := p.ParseAll(ctx, []string{"select 1", "select 2"}); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	p := &SQLParser{q: cannedRows{[][]any{{int64(1), "b"}, {int32(0), "a"}}}}
+	if trees, err := p.ParseAll(ctx, []string{"select 1", "select 2"}); err != nil || string(trees[0]) != "a" || string(trees[1]) != "b" {
+		t.Errorf("rows out of order: %q, %v", trees, err)
+	}
+}
+
+// cannedRows answers every query with rows.
+type cannedRows struct{ rows [][]any }
+
+func (c cannedRows) Exec(context.Context, string) (int64, error)     { return 0, nil }
+func (c cannedRows) QueryInt(context.Context, string) (int64, error) { return 0, nil }
+func (c cannedRows) Query(context.Context, string) ([][]any, error)  { return c.rows, nil }
