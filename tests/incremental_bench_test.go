@@ -33,6 +33,89 @@ func BenchmarkIncrementalBatch(b *testing.B) {
 }
 
 func benchIncremental(b *testing.B, history int) {
+	f := newIncFixture(b, history)
+	var stmtTimes map[string][]time.Duration
+	if os.Getenv("KILN_BENCH_STATEMENTS") != "" {
+		stmtTimes = map[string][]time.Duration{}
+		f.runWH = timedWarehouse{f.wh, stmtTimes}
+		defer func() { reportStatements(b.Name(), b.N, stmtTimes) }()
+	}
+	b.ResetTimer()
+	var incTotal, incCPU time.Duration
+	var runs []time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		f.arrive()
+		b.StartTimer()
+		cpu0 := processCPU()
+		d := f.run(false)
+		incTotal += d
+		incCPU += processCPU() - cpu0
+		runs = append(runs, d)
+		if stmtTimes != nil {
+			stmtTimes["(whole run)"] = append(stmtTimes["(whole run)"], d)
+		}
+	}
+	b.StopTimer()
+	inc := incTotal / time.Duration(b.N)
+	b.ReportMetric(float64(f.full.Nanoseconds()), "full-refresh-ns")
+	b.ReportMetric(float64(inc)/float64(f.full), "inc/full")
+	b.ReportMetric(float64(incCPU.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	// The median run too: on a shared machine one slow run moves the mean.
+	b.ReportMetric(median(runs).Seconds()*1000, "median-ms")
+}
+
+// BenchmarkHistoryDoubling answers "does doubling the history change a
+// batch's cost?" in pairs: a fact of 10 M rows and one of 20 M, each with
+// its own database, take turns (which goes first alternating), so that a
+// slow minute on this shared machine lands on both sides instead of on
+// whichever history happened to run then. Reported: the median of the
+// pairs' ratios 20M/10M, the ratio of the two sides' mean runs (spikes
+// included), and each side's median and mean run.
+// Run: go test ./tests -run XXX -bench HistoryDoubling -benchtime 48x -timeout 30m
+func BenchmarkHistoryDoubling(b *testing.B) {
+	small := newIncFixture(b, 10_000_000)
+	large := newIncFixture(b, 20_000_000)
+	b.ResetTimer()
+	var ds10, ds20 []time.Duration
+	ratios := make([]float64, 0, b.N)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		small.arrive()
+		large.arrive()
+		b.StartTimer()
+		var d10, d20 time.Duration
+		if i%2 == 0 {
+			d10, d20 = small.run(false), large.run(false)
+		} else {
+			d20, d10 = large.run(false), small.run(false)
+		}
+		ds10, ds20 = append(ds10, d10), append(ds20, d20)
+		ratios = append(ratios, float64(d20)/float64(d10))
+	}
+	b.StopTimer()
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[len(ratios)/2], "median-ratio")
+	b.ReportMetric(float64(mean(ds20))/float64(mean(ds10)), "mean-ratio")
+	b.ReportMetric(median(ds10).Seconds()*1000, "10M-median-ms")
+	b.ReportMetric(median(ds20).Seconds()*1000, "20M-median-ms")
+	b.ReportMetric(mean(ds10).Seconds()*1000, "10M-mean-ms")
+	b.ReportMetric(mean(ds20).Seconds()*1000, "20M-mean-ms")
+}
+
+// incFixture is an incremental fact over a source of `history` sales in
+// its own DuckDB database, fully built once, to which 10,000-row batches
+// arrive.
+type incFixture struct {
+	b     *testing.B
+	wh    *runner.DuckDB
+	runWH runner.Warehouse
+	m     *compiler.Manifest
+	next  int           // id of the next sale to arrive
+	full  time.Duration // the full refresh's time
+}
+
+func newIncFixture(b *testing.B, history int) *incFixture {
 	ctx := context.Background()
 	fsys := fstest.MapFS{
 		"dbt_project.yml":    {Data: []byte("name: bench\n")},
@@ -44,84 +127,75 @@ func benchIncremental(b *testing.B, history int) {
 	if ds.HasErrors() {
 		b.Fatal(ds)
 	}
-	dir := b.TempDir()
-	wh, err := runner.OpenDuckDB(ctx, runner.DuckDBConfig{Path: dir + "/bench.duckdb", Threads: 2})
+	wh, err := runner.OpenDuckDB(ctx, runner.DuckDBConfig{Path: b.TempDir() + "/bench.duckdb", Threads: 2})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer wh.Close()
-	var runWH runner.Warehouse = wh
-	var stmtTimes map[string][]time.Duration
-	if os.Getenv("KILN_BENCH_STATEMENTS") != "" {
-		stmtTimes = map[string][]time.Duration{}
-		runWH = timedWarehouse{wh, stmtTimes}
-		defer func() { reportStatements(b.Name(), b.N, stmtTimes) }()
-	}
+	b.Cleanup(func() { wh.Close() })
+	f := &incFixture{b: b, wh: wh, runWH: wh, m: m, next: history}
 	// One sale every 6 seconds from 2022 on, loaded 5 minutes later.
-	must := func(q string) {
-		if _, err := wh.Exec(ctx, q); err != nil {
-			b.Fatal(err)
-		}
-	}
-	must("create schema raw")
-	must(fmt.Sprintf(`create table raw.events as
+	f.must("create schema raw")
+	f.must(fmt.Sprintf(`create table raw.events as
 		select (i %% 50)::integer as store_id, i as sale_id, (1 + i %% 7)::integer as qty, ((i %% 1000) / 10.0)::decimal(10,2) as amount,
 		       timestamp '2022-01-01' + to_seconds(i * 6) as event_at,
 		       timestamp '2022-01-01' + to_seconds(i * 6 + 300) as loaded_at
 		from range(%d) t(i)`, history))
-	run := func(full bool) time.Duration {
-		start := time.Now()
-		res := runner.Run(ctx, runWH, runner.Plan{Manifest: m, Selected: map[string]bool{"model.bench.fct": true}}, runner.Options{Threads: 1, FullRefresh: full})
-		if len(res) != 1 || res[0].Status != runner.StatusSuccess {
-			b.Fatalf("run: %+v", res[0])
-		}
-		return time.Since(start)
+	f.full = f.run(true)
+	f.must("checkpoint")
+	return f
+}
+
+func (f *incFixture) must(q string) {
+	if _, err := f.wh.Exec(context.Background(), q); err != nil {
+		f.b.Fatal(err)
 	}
-	fullTime := run(true)
-	must("checkpoint")
-	clear(stmtTimes)
-	next := history
-	b.ResetTimer()
-	var incTotal, incCPU time.Duration
-	var runs []time.Duration
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		// 10,000 rows: 9,000 new sales, 500 late sales from the last two
-		// days, 500 corrections of recent sales, all arriving now.
-		must(fmt.Sprintf(`insert into raw.events
-			select (i %% 50)::integer, %d + i, 2, 9.99,
-			       timestamp '2022-01-01' + to_seconds((%d + i) * 6), timestamp '2022-01-01' + to_seconds((%d + 9000) * 6 + 600)
-			from range(9000) t(i)
-			union all
-			select (i %% 50)::integer, %d + 9000 + i, 1, 1.00,
-			       timestamp '2022-01-01' + to_seconds((%d - 20000 - i) * 6), timestamp '2022-01-01' + to_seconds((%d + 9000) * 6 + 600)
-			from range(500) t(i)
-			union all
-			select (s %% 50)::integer, s, 3, 3.33, timestamp '2022-01-01' + to_seconds(s * 6), timestamp '2022-01-01' + to_seconds((%d + 9000) * 6 + 601)
-			from (select %d - 1 - i * 7 as s from range(500) t(i))`,
-			next, next, next, next, next, next, next, next))
-		next += 9500
-		// The load's own WAL is checkpointed before the timer starts, so
-		// the run pays for its batch, not for the loader's writes.
-		must("checkpoint")
-		b.StartTimer()
-		cpu0 := processCPU()
-		d := run(false)
-		incTotal += d
-		incCPU += processCPU() - cpu0
-		runs = append(runs, d)
-		if stmtTimes != nil {
-			stmtTimes["(whole run)"] = append(stmtTimes["(whole run)"], d)
-		}
+}
+
+// run builds the fact, incrementally or in full, and returns its time.
+func (f *incFixture) run(full bool) time.Duration {
+	start := time.Now()
+	res := runner.Run(context.Background(), f.runWH, runner.Plan{Manifest: f.m, Selected: map[string]bool{"model.bench.fct": true}}, runner.Options{Threads: 1, FullRefresh: full})
+	if len(res) != 1 || res[0].Status != runner.StatusSuccess {
+		f.b.Fatalf("run: %+v", res[0])
 	}
-	b.StopTimer()
-	inc := incTotal / time.Duration(b.N)
-	b.ReportMetric(float64(fullTime.Nanoseconds()), "full-refresh-ns")
-	b.ReportMetric(float64(inc)/float64(fullTime), "inc/full")
-	b.ReportMetric(float64(incCPU.Microseconds())/1000/float64(b.N), "cpu-ms/op")
-	// The median run too: on a shared machine one slow run moves the mean.
-	slices.Sort(runs)
-	b.ReportMetric(float64(runs[len(runs)/2].Microseconds())/1000, "median-ms")
+	return time.Since(start)
+}
+
+// arrive loads the next batch into the source, untimed: 10,000 rows,
+// 9,000 new sales, 500 late sales from the last two days, 500 corrections
+// of recent sales, all arriving now.
+func (f *incFixture) arrive() {
+	next := f.next
+	f.must(fmt.Sprintf(`insert into raw.events
+		select (i %% 50)::integer, %d + i, 2, 9.99,
+		       timestamp '2022-01-01' + to_seconds((%d + i) * 6), timestamp '2022-01-01' + to_seconds((%d + 9000) * 6 + 600)
+		from range(9000) t(i)
+		union all
+		select (i %% 50)::integer, %d + 9000 + i, 1, 1.00,
+		       timestamp '2022-01-01' + to_seconds((%d - 20000 - i) * 6), timestamp '2022-01-01' + to_seconds((%d + 9000) * 6 + 600)
+		from range(500) t(i)
+		union all
+		select (s %% 50)::integer, s, 3, 3.33, timestamp '2022-01-01' + to_seconds(s * 6), timestamp '2022-01-01' + to_seconds((%d + 9000) * 6 + 601)
+		from (select %d - 1 - i * 7 as s from range(500) t(i))`,
+		next, next, next, next, next, next, next, next))
+	f.next += 9500
+	// The load's own WAL is checkpointed, so the run pays for its batch,
+	// not for the loader's writes.
+	f.must("checkpoint")
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func mean(ds []time.Duration) time.Duration {
+	var sum time.Duration
+	for _, d := range ds {
+		sum += d
+	}
+	return sum / time.Duration(len(ds))
 }
 
 // processCPU is the process's user+system CPU time so far.
@@ -207,6 +281,19 @@ func reportStatements(name string, n int, times map[string][]time.Duration) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	// KILN_BENCH_STATEMENTS=runs: each run's statements too, in run order,
+	// to see which statement a slow run spent its time in.
+	if os.Getenv("KILN_BENCH_STATEMENTS") == "runs" {
+		for i := range n {
+			fmt.Fprintf(os.Stderr, "%s run %2d:", name, i)
+			for _, k := range keys {
+				if len(times[k]) == n { // statements run once in every run
+					fmt.Fprintf(os.Stderr, "  %s %.2f", k, float64(times[k][i].Microseconds())/1000)
+				}
+			}
+			fmt.Fprintln(os.Stderr)
+		}
+	}
 	for _, k := range keys {
 		ds := times[k]
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
