@@ -18,7 +18,8 @@ import (
 // medians, and the median and quartiles of the pairs' ratios new/base. On
 // a shared machine the speed drifts by a fifth within minutes; the two
 // sides of a pair were taken back to back, so their ratio is the figure
-// that drift moves least.
+// that drift moves least. Rows named instr:N hold instruction counts
+// (valgrind's, in both columns) instead of times.
 func pairs(in io.Reader, out io.Writer) error {
 	type side struct{ wall, cpu []float64 }
 	type row struct{ base, new side }
@@ -76,6 +77,12 @@ func pairs(in io.Reader, out io.Writer) error {
 				faster++
 			}
 		}
+		if strings.HasPrefix(name, "instr:") { // instructions, not time: one column
+			fmt.Fprintf(out, "| %s | %d | %s | %s | %.4f (%.4f–%.4f) | — | %d of %d |\n", name, n,
+				instructions(quantile(r.base.wall[:n], 0.5)), instructions(quantile(r.new.wall[:n], 0.5)),
+				quantile(wr, 0.5), quantile(wr, 0.25), quantile(wr, 0.75), faster, n)
+			continue
+		}
 		fmt.Fprintf(out, "| %s | %d | %s, %s | %s, %s | %.3f (%.3f–%.3f) | %.3f | %d of %d |\n", name, n,
 			seconds(quantile(r.base.wall[:n], 0.5)), seconds(quantile(r.base.cpu[:n], 0.5)),
 			seconds(quantile(r.new.wall[:n], 0.5)), seconds(quantile(r.new.cpu[:n], 0.5)),
@@ -101,3 +108,5 @@ func seconds(s float64) string {
 	}
 	return fmt.Sprintf("%.2f s", s)
 }
+
+func instructions(n float64) string { return fmt.Sprintf("%.3f G instructions", n/1e9) }
