@@ -3,6 +3,7 @@ package compiler_test
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -27,13 +28,35 @@ func benchTarget() compiler.Target {
 //
 //	KILN_BENCH_MODELS="10000 100000" go test ./compiler -run '^$' -bench 'BenchmarkCompile$' -benchtime 1x
 func BenchmarkCompile(b *testing.B) {
+	benchCompile(b, false)
+}
+
+// BenchmarkCompileDisk is BenchmarkCompile with the project written to a
+// folder and read from there as `kiln` reads one (compiler.DirFS): parse
+// and compile of a project on disk, the files' reading included, the
+// manifest's writing not. The page cache is warm (the project was just
+// written), as it is for a project being worked on.
+//
+//	KILN_BENCH_MODELS="10000 100000" go test ./compiler -run '^$' -bench 'BenchmarkCompileDisk$' -benchtime 1x
+func BenchmarkCompileDisk(b *testing.B) {
+	benchCompile(b, true)
+}
+
+func benchCompile(b *testing.B, disk bool) {
 	// The kiln binary runs with GOGC=400 unless GOGC is set
 	// (cli.TuneGC); measure the compiler as it runs there.
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
 	for _, n := range benchSizes(b) {
-		fsys := synth.Project(n, 1)
+		var fsys fs.FS = synth.Project(n, 1)
+		if disk {
+			dir := b.TempDir()
+			if err := os.CopyFS(dir, fsys); err != nil {
+				b.Fatal(err)
+			}
+			fsys = compiler.DirFS(dir)
+		}
 		b.Run(fmt.Sprintf("models=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			cpu0 := cpuTime()
