@@ -36,18 +36,21 @@ type testDir struct {
 	configs, kwargs map[string]map[string]any
 }
 
-// buildTests creates a node for every generic test in property files and
-// every singular test in tests/.
-func (c *compilation) buildTests(props []propertyFile, singular []string) {
-	type job struct {
-		spec   *yamlspec.TestSpec
-		target testTarget
-	}
-	var jobs []job
+// testJob is a generic test to build: its spec and what it tests.
+type testJob struct {
+	spec   *yamlspec.TestSpec
+	target testTarget
+}
+
+// testJobs lists the generic tests of the property files, in file order.
+// It runs once the properties are applied, before rendering, so that the
+// rest of what the files decoded to can go then (compile.run).
+func (c *compilation) testJobs(props []propertyFile) []testJob {
+	var jobs []testJob
 	add := func(specs []*yamlspec.TestSpec, t testTarget) {
 		for _, s := range specs {
 			if s != nil {
-				jobs = append(jobs, job{s, t})
+				jobs = append(jobs, testJob{s, t})
 			}
 		}
 	}
@@ -100,12 +103,19 @@ func (c *compilation) buildTests(props []propertyFile, singular []string) {
 			}
 		}
 	}
+	return jobs
+}
+
+// buildTests creates a node for every generic test in jobs and every
+// singular test in tests/.
+func (c *compilation) buildTests(jobs []testJob, singular []string) {
 	// The test nodes are one allocation: a large project has hundreds of
 	// thousands of tests, and the manifest keeps every one of them.
 	nodes := make([]*Node, len(jobs))
 	slab := make([]testNode, len(jobs))
 	c.parallel(len(jobs), func(i int) {
 		nodes[i] = c.genericTest(jobs[i].spec, jobs[i].target, &slab[i])
+		jobs[i].spec = nil // built: the node holds what it needs of the spec
 	})
 	// The manifest's node map ends up holding the models and the tests:
 	// size it once rather than growing it through every doubling.
