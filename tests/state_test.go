@@ -90,6 +90,22 @@ func lsLines(t *testing.T, dir string, args ...string) []string {
 	return out
 }
 
+// A SQL function named like a project macro is not a call of the macro:
+// changing the macro modifies the model that calls it in Jinja, not the
+// one that calls the SQL function (depends_on_macros lists Jinja calls,
+// as dbt's does).
+func TestStateSQLFunctionNamedLikeAMacro(t *testing.T) {
+	files := stateProject()
+	files["macros/fns.sql"] = "{% macro upper(col) %}upper({{ col }}){% endmacro %}\n"
+	files["models/marts/ids_sql.sql"] = "select upper(cast(order_id as varchar)) as id from {{ ref('stg_orders') }}"
+	files["models/marts/ids_jinja.sql"] = "select {{ upper('cast(order_id as varchar)') }} as id from {{ ref('stg_orders') }}"
+	dir := project(t, files)
+	mustKiln(t, dir, 0, "build")
+	state := saveState(t, dir)
+	write(t, dir, "macros/fns.sql", "{% macro upper(col) %}upper(trim({{ col }})){% endmacro %}\n")
+	equal(t, lsLines(t, dir, "--select", "state:modified", "--state", state, "--resource-type", "model"), []string{"shop.marts.ids_jinja"})
+}
+
 func TestStateModified(t *testing.T) {
 	files := stateProject()
 	dir := project(t, files)
