@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kiln-build/kiln/compiler/jinja"
 	"github.com/kiln-build/kiln/compiler/selector"
 )
 
@@ -121,75 +122,11 @@ func (c *compilation) recordState() {
 // macroCalls lists, once each and in order of first use, the names in known
 // that text calls: inside a Jinja tag ({{ }} or {% %}, not comments or raw
 // blocks), an identifier followed by optional white space and "(". SQL
-// outside the tags calls no macro, even a function named like one. It is
-// one linear scan of the text.
+// outside the tags calls no macro, even a function named like one.
 func macroCalls(text string, known map[string]bool) []string {
 	var out []string
-	for {
-		k := strings.IndexByte(text, '{')
-		if k < 0 || k+1 >= len(text) {
-			return out
-		}
-		switch text[k+1] {
-		case '#':
-			end := strings.Index(text[k+2:], "#}")
-			if end < 0 {
-				return out
-			}
-			text = text[k+2+end+2:]
-		case '{', '%':
-			closer := "}}"
-			if text[k+1] == '%' {
-				closer = "%}"
-			}
-			var body string
-			body, text = tagBody(text[k+2:], closer)
-			if closer == "%}" && strings.TrimSpace(strings.Trim(body, "-+")) == "raw" {
-				text = afterEndRaw(text)
-				continue
-			}
-			out = appendCalls(out, body, known)
-		default:
-			text = text[k+1:]
-		}
-	}
-}
-
-// tagBody splits text, which follows a tag's opening, at the tag's closer
-// outside quotes: the tag's body and what follows the closer. An unclosed
-// tag runs to the end.
-func tagBody(text, closer string) (body, rest string) {
-	var quote byte
-	for i := 0; i < len(text); i++ {
-		switch b := text[i]; {
-		case quote != 0:
-			if b == '\\' {
-				i++
-			} else if b == quote {
-				quote = 0
-			}
-		case b == '\'' || b == '"':
-			quote = b
-		case b == closer[0] && strings.HasPrefix(text[i:], closer):
-			return text[:i], text[i+len(closer):]
-		}
-	}
-	return text, ""
-}
-
-// afterEndRaw is what follows the {% endraw %} that ends a raw block.
-func afterEndRaw(text string) string {
-	for {
-		k := strings.Index(text, "{%")
-		if k < 0 {
-			return ""
-		}
-		var body string
-		body, text = tagBody(text[k+2:], "%}")
-		if strings.TrimSpace(strings.Trim(body, "-+")) == "endraw" {
-			return text
-		}
-	}
+	jinja.TagCode(text, func(code string) { out = appendCalls(out, code, known) })
+	return out
 }
 
 // appendCalls adds to out the names in known that code calls.

@@ -3,6 +3,7 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -440,6 +441,28 @@ func BenchmarkPongo2Baseline(b *testing.B) {
 		}
 		if _, err := tpl.Execute(g); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestTagCode(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		want []string
+	}{
+		{"select {{ a(1) }} from {% if b %}t{% endif %}", []string{" a(1) ", " if b ", " endif "}},
+		{"{#- c(1) -#}{{- d -}}", []string{" d "}},
+		{"{% raw %}{{ e(1) }}{% endraw %}", []string{" raw ", " endraw "}},
+		{`{{ f("}}") }}`, []string{` f("}}") `}},
+		// A template that does not lex has no tags to read.
+		{"{{ g(1) }} {{ h(", nil},
+		{"{% raw %}{{ i }}", nil},
+		{"no tags", nil},
+	} {
+		var got []string
+		TagCode(tc.src, func(code string) { got = append(got, code) })
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("TagCode(%q) = %q, want %q", tc.src, got, tc.want)
 		}
 	}
 }

@@ -954,6 +954,26 @@ func parseTemplate(src string) (nodes []node, w *parseWork, err error) {
 	return nodes, w, nil
 }
 
+// TagCode calls fn with the code inside each {{ }} and {% %} tag of src,
+// in order, split as templates are lexed: comments and the text of raw
+// blocks are not code, and a closer inside a string does not end a tag.
+// It calls fn for no tag if src does not lex (compiling src then fails,
+// saying why).
+func TagCode(src string, fn func(code string)) {
+	w := parseWorkPool.Get().(*parseWork)
+	defer w.release()
+	toks, err := lexTemplate(w.toks, src)
+	if err != nil {
+		return
+	}
+	w.toks = toks
+	for _, t := range toks {
+		if t.kind == tokVar || t.kind == tokBlock {
+			fn(src[t.inner:t.innerEnd])
+		}
+	}
+}
+
 // release clears w and pools it, unless it grew too large to keep. The
 // tree of its last parse must no longer be used.
 func (w *parseWork) release() {
