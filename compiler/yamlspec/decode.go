@@ -44,6 +44,7 @@ type Decoder struct {
 	aliasNodes int
 	aliasErr   bool
 	merging    map[*yaml.Node]bool // mappings being merged, against `&a {<<: *a}`
+	seen       []string            // for each field of the structs being decoded, the key that set it (decodeStruct)
 }
 
 // NewDecoder returns a decoder reporting positions in file.
@@ -525,64 +526,95 @@ func getStructInfo(t reflect.Type) *structInfo {
 func (d *Decoder) decodeStruct(n *yaml.Node, v reflect.Value) {
 	si := getStructInfo(v.Type())
 	if si.pos >= 0 {
-		v.Field(si.pos).Set(reflect.ValueOf(d.Pos(n)))
+		// Through a pointer: Set(reflect.ValueOf(pos)) boxes the position,
+		// an allocation per struct. v is addressable, as Set needs it.
+		*v.Field(si.pos).Addr().Interface().(*diag.Pos) = d.Pos(n)
 	}
 	var keyPos map[string]diag.Pos
 	if si.keyPos >= 0 {
 		keyPos = map[string]diag.Pos{}
 		v.Field(si.keyPos).Set(reflect.ValueOf(keyPos))
 	}
-	var seenBuf [32]string
-	seen := seenBuf[:0]
-	if len(si.fields) > len(seenBuf) {
-		seen = make([]string, len(si.fields))
+	s := structDecode{si: si, v: v, keyPos: keyPos, seen: len(d.seen), saved: d.key}
+	d.seen = append(d.seen, make([]string, len(si.fields))...)
+	if hasMergeKey(n) {
+		// Only here a closure: it would put s (and, before, the keys
+		// seen) on the heap for every struct of every property file.
+		m := s
+		d.EachPair(n, func(k, val *yaml.Node) { d.structPair(&m, k, val) })
 	} else {
-		seen = seen[:len(si.fields)]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			d.structPair(&s, n.Content[i], n.Content[i+1])
+		}
 	}
-	saved := d.key
-	d.EachPair(n, func(k, val *yaml.Node) {
-		k = d.Resolve(k)
-		if k.Kind != yaml.ScalarNode {
-			d.Errorf(k, "", "mapping keys must be strings, got %s", Describe(k))
-			return
-		}
-		idx, ok := si.byKey[k.Value]
-		if !ok {
-			if si.inline >= 0 {
-				m := v.Field(si.inline)
-				if m.IsNil() {
-					m.Set(reflect.MakeMap(m.Type()))
-				}
-				d.key = k.Value
-				e := reflect.New(m.Type().Elem()).Elem()
-				d.decode(val, e)
-				m.SetMapIndex(reflect.ValueOf(k.Value).Convert(m.Type().Key()), e)
-				if keyPos != nil {
-					keyPos[k.Value] = d.Pos(val)
-				}
-				d.key = saved
-				return
-			}
-			d.Errorf(k, keyHint(k.Value, si.names), "unknown key %q", k.Value)
-			return
-		}
-		fi := si.fields[idx]
-		if prev := seen[idx]; prev != "" {
-			d.Errorf(k, fmt.Sprintf("keep only %q", fi.name), "%q and %q name the same property", prev, k.Value)
-			return
-		}
-		seen[idx] = k.Value
-		d.key = fi.name
-		d.decode(val, v.Field(fi.index))
-		d.key = saved
-		if keyPos != nil {
-			keyPos[fi.name] = d.Pos(val)
-		}
-	})
 	for idx, fi := range si.fields {
-		if fi.required && seen[idx] == "" {
+		if fi.required && d.seen[s.seen+idx] == "" {
 			d.Errorf(n, "", "missing required key %q", fi.name)
 		}
+	}
+	clear(d.seen[s.seen:])
+	d.seen = d.seen[:s.seen]
+}
+
+// structDecode is a struct being decoded: its fields, and where in the
+// decoder's seen stack the key that set each field is.
+type structDecode struct {
+	si     *structInfo
+	v      reflect.Value
+	keyPos map[string]diag.Pos
+	seen   int
+	saved  string // d.key to restore
+}
+
+// hasMergeKey reports whether mapping n has a << key (EachPair).
+func hasMergeKey(n *yaml.Node) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if isMergeKey(n.Content[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// structPair decodes the value of key k into the field of s it names.
+func (d *Decoder) structPair(s *structDecode, k, val *yaml.Node) {
+	k = d.Resolve(k)
+	if k.Kind != yaml.ScalarNode {
+		d.Errorf(k, "", "mapping keys must be strings, got %s", Describe(k))
+		return
+	}
+	si := s.si
+	idx, ok := si.byKey[k.Value]
+	if !ok {
+		if si.inline >= 0 {
+			m := s.v.Field(si.inline)
+			if m.IsNil() {
+				m.Set(reflect.MakeMap(m.Type()))
+			}
+			d.key = k.Value
+			e := reflect.New(m.Type().Elem()).Elem()
+			d.decode(val, e)
+			m.SetMapIndex(reflect.ValueOf(k.Value).Convert(m.Type().Key()), e)
+			if s.keyPos != nil {
+				s.keyPos[k.Value] = d.Pos(val)
+			}
+			d.key = s.saved
+			return
+		}
+		d.Errorf(k, keyHint(k.Value, si.names), "unknown key %q", k.Value)
+		return
+	}
+	fi := si.fields[idx]
+	if prev := d.seen[s.seen+idx]; prev != "" {
+		d.Errorf(k, fmt.Sprintf("keep only %q", fi.name), "%q and %q name the same property", prev, k.Value)
+		return
+	}
+	d.seen[s.seen+idx] = k.Value
+	d.key = fi.name
+	d.decode(val, s.v.Field(fi.index)) // may grow d.seen
+	d.key = s.saved
+	if s.keyPos != nil {
+		s.keyPos[fi.name] = d.Pos(val)
 	}
 }
 
