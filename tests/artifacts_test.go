@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,5 +64,50 @@ func TestUnchangedArtifactsAreNotRewritten(t *testing.T) {
 	}
 	if got := read("target/run/shop/models/a.sql"); !strings.Contains(got, "select 2") {
 		t.Errorf("executed a.sql not updated: %q", got)
+	}
+}
+
+// Artifacts are replaced whole: a second parse puts the new manifest in
+// place (a reader that opened the old one still reads all of it), and
+// leaves no temporary file behind, whether an old file was there to be
+// exchanged with (Linux) or not.
+func TestArtifactsAreReplacedWhole(t *testing.T) {
+	dir := project(t, map[string]string{"models/a.sql": "select 1 as id\n"})
+	target := filepath.Join(dir, "target")
+	leftovers := func() {
+		t.Helper()
+		tmps, err := filepath.Glob(filepath.Join(target, "*.tmp"))
+		if err != nil || len(tmps) > 0 {
+			t.Errorf("temporary files left in target/: %v %v", tmps, err)
+		}
+	}
+	mustKiln(t, dir, 0, "parse")
+	leftovers()
+	manifest := filepath.Join(target, "manifest.json")
+	old, err := os.Open(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	oldText, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, dir, map[string]string{"models/b.sql": "select id from {{ ref('a') }}\n"})
+	mustKiln(t, dir, 0, "parse")
+	leftovers()
+	newText, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(newText), `"model.shop.b"`) || strings.Contains(string(oldText), `"model.shop.b"`) {
+		t.Errorf("manifest.json not replaced by the second parse")
+	}
+	held, err := io.ReadAll(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(held) != string(oldText) {
+		t.Errorf("the old manifest.json, held open, changed under its reader (%d bytes, was %d)", len(held), len(oldText))
 	}
 }

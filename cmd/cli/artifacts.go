@@ -72,7 +72,7 @@ func writeFileWith(path string, write func(io.Writer) error) error {
 		os.Remove(tmp)
 		return err
 	}
-	return os.Rename(tmp, path)
+	return replaceFile(tmp, path)
 }
 
 // writeManifest writes manifest.json compact, as dbt does: indenting it
