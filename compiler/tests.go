@@ -44,8 +44,28 @@ type testJob struct {
 
 // testJobs lists the generic tests of the property files, in file order.
 // It runs once the properties are applied, before rendering, so that the
-// rest of what the files decoded to can go then (compile.run).
+// rest of what the files decoded to can go then (compile.run). Each
+// file's list is made on its own, in parallel, then joined: at 100,000
+// models, one list grown through 370,000 appends took 0.11 s on one core.
 func (c *compilation) testJobs(props []propertyFile) []testJob {
+	perFile := make([][]testJob, len(props))
+	c.parallel(len(props), func(i int) { perFile[i] = c.fileTestJobs(props[i]) })
+	n := 0
+	for _, js := range perFile {
+		n += len(js)
+	}
+	jobs := make([]testJob, 0, n)
+	for _, js := range perFile {
+		jobs = append(jobs, js...)
+	}
+	return jobs
+}
+
+// fileTestJobs lists the generic tests of one property file.
+func (c *compilation) fileTestJobs(pf propertyFile) []testJob {
+	if pf.props == nil {
+		return nil
+	}
 	var jobs []testJob
 	add := func(specs []*yamlspec.TestSpec, t testTarget) {
 		for _, s := range specs {
@@ -54,52 +74,47 @@ func (c *compilation) testJobs(props []propertyFile) []testJob {
 			}
 		}
 	}
-	for _, pf := range props {
-		if pf.props == nil {
+	dir := c.testDir(pf.path)
+	for _, m := range pf.props.Models {
+		for _, idx := range c.modelIndexes(m.Name) { // every version of a versioned model
+			n := c.models[idx].node
+			add(m.DataTests, testTarget{n, "", pf.path, dir})
+			for _, col := range m.Columns {
+				add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
+			}
+		}
+	}
+	for _, s := range pf.props.Seeds {
+		idx, ok := c.byName[s.Name]
+		if !ok {
 			continue
 		}
-		dir := c.testDir(pf.path)
-		for _, m := range pf.props.Models {
-			for _, idx := range c.modelIndexes(m.Name) { // every version of a versioned model
-				n := c.models[idx].node
-				add(m.DataTests, testTarget{n, "", pf.path, dir})
-				for _, col := range m.Columns {
-					add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
-				}
-			}
+		n := c.models[idx].node
+		add(s.DataTests, testTarget{n, "", pf.path, dir})
+		for _, col := range s.Columns {
+			add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
 		}
-		for _, s := range pf.props.Seeds {
-			idx, ok := c.byName[s.Name]
-			if !ok {
+	}
+	for _, s := range pf.props.Snapshots {
+		idx, ok := c.byName[s.Name]
+		if !ok || c.models[idx].node.ResourceType != Snapshot {
+			continue
+		}
+		n := c.models[idx].node
+		add(s.DataTests, testTarget{n, "", pf.path, dir})
+		for _, col := range s.Columns {
+			add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
+		}
+	}
+	for _, s := range pf.props.Sources {
+		for _, t := range s.Tables {
+			n := c.sourceByName[s.Name+"."+t.Name]
+			if n == nil {
 				continue
 			}
-			n := c.models[idx].node
-			add(s.DataTests, testTarget{n, "", pf.path, dir})
-			for _, col := range s.Columns {
+			add(t.DataTests, testTarget{n, "", pf.path, dir})
+			for _, col := range t.Columns {
 				add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
-			}
-		}
-		for _, s := range pf.props.Snapshots {
-			idx, ok := c.byName[s.Name]
-			if !ok || c.models[idx].node.ResourceType != Snapshot {
-				continue
-			}
-			n := c.models[idx].node
-			add(s.DataTests, testTarget{n, "", pf.path, dir})
-			for _, col := range s.Columns {
-				add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
-			}
-		}
-		for _, s := range pf.props.Sources {
-			for _, t := range s.Tables {
-				n := c.sourceByName[s.Name+"."+t.Name]
-				if n == nil {
-					continue
-				}
-				add(t.DataTests, testTarget{n, "", pf.path, dir})
-				for _, col := range t.Columns {
-					add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
-				}
 			}
 		}
 	}
