@@ -67,54 +67,43 @@ func (c *compilation) fileTestJobs(pf propertyFile) []testJob {
 		return nil
 	}
 	var jobs []testJob
-	add := func(specs []*yamlspec.TestSpec, t testTarget) {
-		for _, s := range specs {
+	dir := c.testDir(pf.path)
+	// add lists the tests of node n and of its columns.
+	add := func(n *Node, tests []*yamlspec.TestSpec, cols []*yamlspec.Column) {
+		t := testTarget{n, "", pf.path, dir}
+		for _, s := range tests {
 			if s != nil {
 				jobs = append(jobs, testJob{s, t})
 			}
 		}
-	}
-	dir := c.testDir(pf.path)
-	for _, m := range pf.props.Models {
-		for _, idx := range c.modelIndexes(m.Name) { // every version of a versioned model
-			n := c.models[idx].node
-			add(m.DataTests, testTarget{n, "", pf.path, dir})
-			for _, col := range m.Columns {
-				add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
+		for _, col := range cols {
+			t.column = col.Name
+			for _, s := range col.DataTests {
+				if s != nil {
+					jobs = append(jobs, testJob{s, t})
+				}
 			}
 		}
 	}
-	for _, s := range pf.props.Seeds {
-		idx, ok := c.byName[s.Name]
-		if !ok {
-			continue
+	for _, m := range pf.props.Models {
+		for _, idx := range c.modelIndexes(m.Name) { // every version of a versioned model
+			add(c.models[idx].node, m.DataTests, m.Columns)
 		}
-		n := c.models[idx].node
-		add(s.DataTests, testTarget{n, "", pf.path, dir})
-		for _, col := range s.Columns {
-			add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
+	}
+	for _, s := range pf.props.Seeds {
+		if idx, ok := c.byName[s.Name]; ok {
+			add(c.models[idx].node, s.DataTests, s.Columns)
 		}
 	}
 	for _, s := range pf.props.Snapshots {
-		idx, ok := c.byName[s.Name]
-		if !ok || c.models[idx].node.ResourceType != Snapshot {
-			continue
-		}
-		n := c.models[idx].node
-		add(s.DataTests, testTarget{n, "", pf.path, dir})
-		for _, col := range s.Columns {
-			add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
+		if idx, ok := c.byName[s.Name]; ok && c.models[idx].node.ResourceType == Snapshot {
+			add(c.models[idx].node, s.DataTests, s.Columns)
 		}
 	}
 	for _, s := range pf.props.Sources {
 		for _, t := range s.Tables {
-			n := c.sourceByName[s.Name+"."+t.Name]
-			if n == nil {
-				continue
-			}
-			add(t.DataTests, testTarget{n, "", pf.path, dir})
-			for _, col := range t.Columns {
-				add(col.DataTests, testTarget{n, col.Name, pf.path, dir})
+			if n := c.sourceByName[s.Name+"."+t.Name]; n != nil {
+				add(n, t.DataTests, t.Columns)
 			}
 		}
 	}
