@@ -167,12 +167,19 @@ func columns(cols []*yamlspec.Column) []Column {
 // applyProperties attaches descriptions, columns and configs from property
 // files to the models and seeds they name, and parses seed files.
 func (c *compilation) applyProperties(props []propertyFile) {
-	described := map[string]diag.Pos{}
 	// Entries are matched in file order (so duplicates report stably) and
 	// most are applied to their nodes afterwards, in parallel: each
-	// touches only its own node.
-	var apply []func()
-	attach := func(kind, name string, pos diag.Pos, desc string, cols []*yamlspec.Column, cfg yamlspec.Config, meta map[string]any, tags []string) func() {
+	// touches only its own node. The matching is the part on one core:
+	// it keeps to a lookup and an append per entry.
+	type attachment struct {
+		idx       int
+		desc      string
+		cols      []*yamlspec.Column
+		cfg, meta map[string]any
+		tags      []string
+	}
+	described := make(map[int]diag.Pos, len(c.models)) // by node index
+	attach := func(kind, name string, pos diag.Pos, desc string, cols []*yamlspec.Column, cfg yamlspec.Config, meta map[string]any, tags []string) (attachment, bool) {
 		idx, ok := c.byName[name]
 		if !ok || c.models[idx].node.ResourceType != kind {
 			hint := diag.DidYouMean(name, c.modelNames)
@@ -182,30 +189,38 @@ func (c *compilation) applyProperties(props []propertyFile) {
 			c.diagsMu.Lock()
 			c.diags.Warnf(pos, hint, "%ss: entry '%s' does not match any %s in the project", kind, name, kind)
 			c.diagsMu.Unlock()
-			return nil
+			return attachment{}, false
 		}
-		if prev, dup := described[kind+"."+name]; dup {
+		if prev, dup := described[idx]; dup {
 			c.errorf(pos, "describe each "+kind+" in one place", "%s '%s' is already described in %s", kind, name, prev.File)
-			return nil
+			return attachment{}, false
 		}
-		described[kind+"."+name] = pos
-		return func() {
-			r := c.models[idx]
-			r.node.Description = desc
-			r.node.Columns = columns(cols)
-			r.node.Meta = meta
-			r.yamlCfg = make(map[string]any, len(cfg.Values))
-			for k, v := range cfg.Values {
-				r.yamlCfg[k] = v
-			}
-			if len(tags) > 0 {
-				mergeConfig(r.yamlCfg, "tags", []string(tags))
-			}
-			if meta != nil {
-				mergeConfig(r.yamlCfg, "meta", meta)
-			}
+		described[idx] = pos
+		return attachment{idx, desc, cols, cfg.Values, meta, tags}, true
+	}
+	apply := func(a attachment) {
+		r := c.models[a.idx]
+		r.node.Description = a.desc
+		r.node.Columns = columns(a.cols)
+		r.node.Meta = a.meta
+		r.yamlCfg = make(map[string]any, len(a.cfg))
+		for k, v := range a.cfg {
+			r.yamlCfg[k] = v
+		}
+		if len(a.tags) > 0 {
+			mergeConfig(r.yamlCfg, "tags", []string(a.tags))
+		}
+		if a.meta != nil {
+			mergeConfig(r.yamlCfg, "meta", a.meta)
 		}
 	}
+	n := 0
+	for _, pf := range props {
+		if pf.props != nil {
+			n += len(pf.props.Models) + len(pf.props.Seeds)
+		}
+	}
+	attached := make([]attachment, 0, n)
 	for _, pf := range props {
 		if pf.props == nil {
 			continue
@@ -214,24 +229,24 @@ func (c *compilation) applyProperties(props []propertyFile) {
 			if m.Versions != nil { // versioned: one node per version (dbtcompat.go)
 				for _, v := range c.declareVersions(pf.path, m) {
 					// The version's own config goes over the model's.
-					if fn := attach(Model, v.file, m.Pos, m.Description, m.Columns, m.Config, m.Meta, m.Tags); fn != nil {
-						fn()
+					if a, ok := attach(Model, v.file, m.Pos, m.Description, m.Columns, m.Config, m.Meta, m.Tags); ok {
+						apply(a)
 					}
 					c.applyVersionConfig(v)
 				}
 				continue
 			}
-			if fn := attach(Model, m.Name, m.Pos, m.Description, m.Columns, m.Config, m.Meta, m.Tags); fn != nil {
-				apply = append(apply, fn)
+			if a, ok := attach(Model, m.Name, m.Pos, m.Description, m.Columns, m.Config, m.Meta, m.Tags); ok {
+				attached = append(attached, a)
 			}
 		}
 		for _, s := range pf.props.Seeds {
-			if fn := attach(Seed, s.Name, s.Pos, s.Description, s.Columns, s.Config, s.Meta, s.Tags); fn != nil {
-				apply = append(apply, fn)
+			if a, ok := attach(Seed, s.Name, s.Pos, s.Description, s.Columns, s.Config, s.Meta, s.Tags); ok {
+				attached = append(attached, a)
 			}
 		}
 	}
-	c.parallel(len(apply), func(i int) { apply[i]() })
+	c.parallel(len(attached), func(i int) { apply(attached[i]) })
 	// Seeds: configs are known now, so parse the files (in parallel).
 	c.parallel(len(c.models), func(i int) {
 		r := c.models[i]
