@@ -178,7 +178,13 @@ func (c *compilation) applyProperties(props []propertyFile) {
 		cfg, meta map[string]any
 		tags      []string
 	}
-	described := make(map[int]diag.Pos, len(c.models)) // by node index
+	// Where each node is described, by node index (a name and a kind
+	// name one node): a slice, as the matching runs on one core.
+	type description struct {
+		at  diag.Pos
+		set bool
+	}
+	described := make([]description, len(c.models))
 	attach := func(kind, name string, pos diag.Pos, desc string, cols []*yamlspec.Column, cfg yamlspec.Config, meta map[string]any, tags []string) (attachment, bool) {
 		idx, ok := c.byName[name]
 		if !ok || c.models[idx].node.ResourceType != kind {
@@ -191,11 +197,14 @@ func (c *compilation) applyProperties(props []propertyFile) {
 			c.diagsMu.Unlock()
 			return attachment{}, false
 		}
-		if prev, dup := described[idx]; dup {
-			c.errorf(pos, "describe each "+kind+" in one place", "%s '%s' is already described in %s", kind, name, prev.File)
+		if idx >= len(described) {
+			described = append(described, make([]description, idx+1-len(described))...)
+		}
+		if prev := described[idx]; prev.set {
+			c.errorf(pos, "describe each "+kind+" in one place", "%s '%s' is already described in %s", kind, name, prev.at.File)
 			return attachment{}, false
 		}
-		described[idx] = pos
+		described[idx] = description{pos, true}
 		return attachment{idx, desc, cols, cfg.Values, meta, tags}, true
 	}
 	apply := func(a attachment) {
