@@ -1,6 +1,9 @@
 package dag
 
-import "strings"
+import (
+	"math/bits"
+	"strings"
+)
 
 // Cycle is one dependency cycle as the full path a -> b -> c -> a: the first
 // id is repeated at the end, and the path starts at the cycle's smallest id.
@@ -25,21 +28,24 @@ func (g *Graph) OrderIndexes() ([]int32, *Cycle) {
 	return g.order, g.cycle
 }
 
-// topoSort is Kahn's algorithm with a min-heap of ready nodes:
-// O(E + V log V).
+// topoSort is Kahn's algorithm taking the smallest ready node each time
+// (readySet): O(E + V) word operations.
 func (g *Graph) topoSort() ([]int32, *Cycle) {
 	n := len(g.ids)
 	indeg := make([]int32, n)
-	var ready minHeap
+	ready := newReadySet(n)
 	for i := range n {
 		indeg[i] = int32(len(g.parents[i]))
 		if indeg[i] == 0 {
-			ready = append(ready, int32(i)) // increasing, so already a heap
+			ready.push(int32(i))
 		}
 	}
 	order := make([]int32, 0, n)
-	for len(ready) > 0 {
-		v := ready.pop()
+	for {
+		v, ok := ready.pop()
+		if !ok {
+			break
+		}
 		order = append(order, v)
 		for _, c := range g.children[v] {
 			indeg[c]--
@@ -190,43 +196,58 @@ func (g *Graph) Levels() map[string]int {
 	return out
 }
 
-type minHeap []int32
+// readySet is a set of node indexes below n that gives up its smallest
+// member in a few word operations however large it is: a bitmap, with a
+// summary bitmap above it marking its non-empty words, and so on up to a
+// single word. Kahn's algorithm above kept a binary heap instead; at
+// 100,000 models its 370,000 ready tests made each push and pop some 18
+// levels of cache misses (80 ms of a serial phase in perf).
+type readySet struct {
+	levels [][]uint64 // levels[0]: one bit per index; levels[k+1]: one per word of levels[k]
+}
 
-func (h *minHeap) push(x int32) {
-	*h = append(*h, x)
-	a := *h
-	i := len(a) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if a[p] <= a[i] {
-			break
+func newReadySet(n int) *readySet {
+	s := &readySet{}
+	for {
+		words := (n + 63) / 64
+		s.levels = append(s.levels, make([]uint64, max(words, 1)))
+		if words <= 1 {
+			return s
 		}
-		a[p], a[i] = a[i], a[p]
-		i = p
+		n = words
 	}
 }
 
-func (h *minHeap) pop() int32 {
-	a := *h
-	top := a[0]
-	last := len(a) - 1
-	a[0] = a[last]
-	a = a[:last]
-	i := 0
-	for {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(a) && a[l] < a[m] {
-			m = l
+func (s *readySet) push(i int32) {
+	for _, l := range s.levels {
+		w := i >> 6
+		was := l[w]
+		l[w] |= 1 << (i & 63)
+		if was != 0 {
+			return // the levels above already mark this word
 		}
-		if r < len(a) && a[r] < a[m] {
-			m = r
-		}
-		if m == i {
+		i = w
+	}
+}
+
+// pop removes and returns the smallest member; false when s is empty.
+func (s *readySet) pop() (int32, bool) {
+	top := len(s.levels) - 1
+	if s.levels[top][0] == 0 {
+		return 0, false
+	}
+	i := int32(0)
+	for k := top; k >= 0; k-- {
+		i = i<<6 | int32(bits.TrailingZeros64(s.levels[k][i]))
+	}
+	v := i
+	for _, l := range s.levels {
+		w := i >> 6
+		l[w] &^= 1 << (i & 63)
+		if l[w] != 0 {
 			break
 		}
-		a[i], a[m] = a[m], a[i]
-		i = m
+		i = w
 	}
-	*h = a
-	return top
+	return v, true
 }
