@@ -111,3 +111,23 @@ func TestArtifactsAreReplacedWhole(t *testing.T) {
 		t.Errorf("the old manifest.json, held open, changed under its reader (%d bytes, was %d)", len(held), len(oldText))
 	}
 }
+
+// A folder where an artifact goes is an error, and is left where it was
+// with what it holds: replacing the file must not move it out of the way.
+func TestArtifactOverAFolderIsAnError(t *testing.T) {
+	dir := project(t, map[string]string{"models/a.sql": "select 1 as id\n"})
+	keep := filepath.Join(dir, "target", "manifest.json", "keep.txt")
+	if err := os.MkdirAll(filepath.Dir(keep), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := kiln(t, dir, nil, "parse")
+	if r.code == 0 || !strings.Contains(r.output(), "writing artifacts") {
+		t.Errorf("exit %d, want a failure writing artifacts:\n%s", r.code, r.output())
+	}
+	if b, err := os.ReadFile(keep); err != nil || string(b) != "mine" {
+		t.Errorf("the folder at target/manifest.json lost its file: %q %v", b, err)
+	}
+}
