@@ -179,7 +179,8 @@ func (c *compilation) applyProperties(props []propertyFile) {
 		tags      []string
 	}
 	// Where each node is described, by node index (a name and a kind
-	// name one node): a slice, as the matching runs on one core.
+	// name one node): a slice, as the matching runs on one core. Every
+	// node is declared by now (declareModels, declareSnapshots).
 	type description struct {
 		at  diag.Pos
 		set bool
@@ -196,9 +197,6 @@ func (c *compilation) applyProperties(props []propertyFile) {
 			c.diags.Warnf(pos, hint, "%ss: entry '%s' does not match any %s in the project", kind, name, kind)
 			c.diagsMu.Unlock()
 			return attachment{}, false
-		}
-		if idx >= len(described) {
-			described = append(described, make([]description, idx+1-len(described))...)
 		}
 		if prev := described[idx]; prev.set {
 			c.errorf(pos, "describe each "+kind+" in one place", "%s '%s' is already described in %s", kind, name, prev.at.File)
